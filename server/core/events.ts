@@ -1,0 +1,73 @@
+// Every event modules can hook, with its payload type (DESIGN.md: one typed EventMap).
+// Names follow Prosody's: "<stanza>/<target>" where target is host (the server itself),
+// bare (an account), full (one resource) or self (an account talking to itself).
+import type { Element } from 'ltx';
+import type { Jid } from '../util/jid.js';
+import type { ClientSession } from './session.js';
+
+export type TargetKind = 'host' | 'bare' | 'full';
+
+export interface StanzaEvent {
+  stanza: Element;
+  /** The client session it came from; undefined for stanzas the server generated. */
+  origin: ClientSession | undefined;
+  /** Sender, as stamped by the server. */
+  from: Jid;
+  /** Recipient; a stanza without `to` from a client is addressed to its own bare JID. */
+  to: Jid;
+  /** Sends an answer (an iq result or error) back to the sender. */
+  reply(stanza: Element): void;
+}
+
+/** An iq get/set whose payload the handler was chosen by. */
+export interface IqEvent extends StanzaEvent {
+  payload: Element;
+}
+
+/** An iq from a client that has not authenticated yet (only registration, XEP-0077). */
+export interface PreAuthIqEvent {
+  stanza: Element;
+  payload: Element;
+  session: ClientSession;
+  reply(stanza: Element): void;
+}
+
+export interface SessionEvent {
+  session: ClientSession;
+}
+
+type StanzaKind = 'message' | 'presence' | 'iq';
+
+export type EventMap = {
+  /** Before routing a stanza a local client sent; modules do outbound processing here. */
+  [K in `pre-${StanzaKind}/${TargetKind}`]: StanzaEvent;
+} & {
+  /** A stanza arriving for the server, an account or a resource. */
+  [K in `${StanzaKind}/${TargetKind}`]: StanzaEvent;
+} & {
+  [K in `iq-${'get' | 'set'}/${TargetKind | 'self'}/${string}`]: IqEvent;
+} & {
+  [K in `iq-${'get' | 'set'}/pre-auth/${string}`]: PreAuthIqEvent;
+} & {
+  /** A non-stanza first-level element of an authenticated stream (e.g. XEP-0198 <enable/>), by "namespace:name". */
+  [K in `stream-element/${string}`]: { session: ClientSession; element: Element };
+} & {
+  /** Presence with no `to` from a client: its own broadcast (RFC 6121 §4.2, §4.4). */
+  'presence/broadcast': { session: ClientSession; stanza: Element };
+  /** The session's first available presence: offline messages and pending requests go out now. */
+  'presence/initial': SessionEvent;
+  /** A message for an account with no resource that can take it; a handler stores it. */
+  'message/offline': StanzaEvent & { username: string };
+  /** Features offered on a stream; handlers append children to `features`. */
+  'stream-features': { session: ClientSession; features: Element; authenticated: boolean };
+  /** A roster item the user sees changed (or was removed); the roster module pushes it. */
+  'roster-item-changed': { username: string; contact: string; version: number };
+  'resource-bind': SessionEvent;
+  'resource-unbind': SessionEvent;
+  'user-created': { username: string };
+  'user-deleted': { username: string };
+  'server-started': { domain: string };
+  'server-stopping': { domain: string };
+};
+
+export type EventName = keyof EventMap & string;

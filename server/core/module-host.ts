@@ -1,0 +1,157 @@
+// The module API (DESIGN.md). The core parses, authenticates, binds, validates and routes;
+// every feature is a module that hooks events and declares what it offers in disco.
+import { Element } from 'ltx';
+import { randomBytes } from 'node:crypto';
+import type { Config } from '../config/schema.js';
+import { StanzaError } from '../util/errors.js';
+import type { Logger } from '../util/log.js';
+import type { DiscoIdentity, DiscoRegistry } from './disco-registry.js';
+import type { EventBus } from './event-bus.js';
+import type { EventMap, EventName } from './events.js';
+import type { Router } from './router.js';
+import type { SessionManager } from './sessions.js';
+import type { KeyValueStore } from './storage/keyval.js';
+import type { Storage } from './storage/index.js';
+
+export interface ModuleDefinition {
+  name: string;
+  setup(mod: ModuleApi): void;
+}
+
+export function defineModule(definition: ModuleDefinition): ModuleDefinition {
+  return definition;
+}
+
+export interface ModuleApi {
+  readonly name: string;
+  /** The server's domain. */
+  readonly host: string;
+  readonly config: Config;
+  readonly log: Logger;
+  readonly storage: Storage;
+  readonly sessions: SessionManager;
+  /** What every host declared for service discovery (read it; declare through addFeature etc.). */
+  readonly disco: DiscoRegistry;
+  /** Higher priority runs first; returning a value stops the event. */
+  hook<K extends EventName>(event: K, handler: (payload: EventMap[K]) => unknown, priority?: number): void;
+  fire<K extends EventName>(event: K, payload: EventMap[K]): unknown;
+  addFeature(feature: string, jid?: string): void;
+  addIdentity(identity: DiscoIdentity, jid?: string): void;
+  addExtension(form: Element, jid?: string): void;
+  addItem(item: { jid: string; name?: string }, jid?: string): void;
+  store(name: string, kind: 'keyval'): KeyValueStore;
+  /** Runs `job` once shortly after start and then every 24 hours (retention work). */
+  daily(name: string, job: () => void): void;
+  /** Routes a stanza from the server. */
+  send(stanza: Element): void;
+  /** Sends an iq get/set from the server and resolves with the result (rejects with the error). */
+  sendIq(stanza: Element, timeoutMs?: number): Promise<Element>;
+  onStop(cleanup: () => void): void;
+}
+
+export interface ModuleHostContext {
+  config: Config;
+  log: Logger;
+  storage: Storage;
+  sessions: SessionManager;
+  events: EventBus<EventMap>;
+  disco: DiscoRegistry;
+  router: Router;
+}
+
+const dailyMs = 24 * 60 * 60 * 1000;
+
+export class ModuleHost {
+  private readonly cleanups: Array<() => void> = [];
+  private readonly pendingIqs = new Map<string, { resolve(e: Element): void; reject(e: Error): void; timer: NodeJS.Timeout }>();
+
+  constructor(private readonly context: ModuleHostContext) {
+    // Answers to mod.sendIq come back addressed to the server itself.
+    for (const type of ['result', 'error'] as const) {
+      context.events.on('iq/host', ({ stanza }) => this.settleIq(stanza, type), 1000);
+    }
+  }
+
+  load(definitions: ModuleDefinition[]): void {
+    for (const definition of definitions) definition.setup(this.api(definition.name));
+  }
+
+  stop(): void {
+    for (const cleanup of this.cleanups.splice(0).reverse()) cleanup();
+    for (const [id, pending] of this.pendingIqs) {
+      clearTimeout(pending.timer);
+      pending.reject(new Error('server stopping'));
+      this.pendingIqs.delete(id);
+    }
+  }
+
+  private settleIq(stanza: Element, type: 'result' | 'error'): true | undefined {
+    if (stanza.attrs.type !== type) return undefined;
+    const pending = this.pendingIqs.get(stanza.attrs.id);
+    if (!pending) return undefined;
+    this.pendingIqs.delete(stanza.attrs.id);
+    clearTimeout(pending.timer);
+    if (type === 'result') pending.resolve(stanza);
+    else {
+      const condition = stanza.getChild('error')?.children.find((c): c is Element => typeof c !== 'string')?.name;
+      pending.reject(new StanzaError((condition as StanzaError['condition']) ?? 'undefined-condition'));
+    }
+    return true;
+  }
+
+  private api(name: string): ModuleApi {
+    const { config, storage, sessions, events, disco, router } = this.context;
+    const log = this.context.log.child(name);
+    const domain = config.domain;
+    const cleanups = this.cleanups;
+    const pendingIqs = this.pendingIqs;
+    return {
+      name,
+      host: domain,
+      config,
+      log,
+      storage,
+      sessions,
+      disco,
+      hook(event, handler, priority) {
+        cleanups.push(events.on(event, handler, priority));
+      },
+      fire: (event, payload) => events.fire(event, payload),
+      addFeature: (feature, jid = domain) => disco.addFeature(jid, feature),
+      addIdentity: (identity, jid = domain) => disco.addIdentity(jid, identity),
+      addExtension: (form, jid = domain) => disco.addExtension(jid, form),
+      addItem: (item, jid = domain) => disco.addItem(jid, item),
+      store: (storeName) => storage.keyval(`${name}/${storeName}`),
+      daily(jobName, job) {
+        const run = () => {
+          try {
+            job();
+          } catch (error) {
+            log.error(`daily job ${jobName} failed`, error);
+          }
+        };
+        const first = setTimeout(run, 1000).unref();
+        const every = setInterval(run, dailyMs).unref();
+        cleanups.push(() => {
+          clearTimeout(first);
+          clearInterval(every);
+        });
+      },
+      send: (stanza) => router.route(stanza, undefined),
+      sendIq(stanza, timeoutMs = 30_000) {
+        if (!stanza.attrs.id) stanza.attrs.id = randomBytes(8).toString('hex');
+        if (!stanza.attrs.from) stanza.attrs.from = domain;
+        const id = stanza.attrs.id as string;
+        return new Promise<Element>((resolve, reject) => {
+          const timer = setTimeout(() => {
+            pendingIqs.delete(id);
+            reject(new StanzaError('remote-server-timeout'));
+          }, timeoutMs).unref();
+          pendingIqs.set(id, { resolve, reject, timer });
+          router.route(stanza, undefined);
+        });
+      },
+      onStop: (cleanup) => cleanups.push(cleanup),
+    };
+  }
+}

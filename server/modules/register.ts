@@ -1,0 +1,92 @@
+// XEP-0077: In-Band Registration — https://xmpp.org/extensions/xep-0077.html
+// Open registration is off by default (families join by invite); when on, anyone who can reach
+// the server over TLS may create an account. Signed-in users can always change their password
+// or delete their account here.
+import { Element } from 'ltx';
+import { defineModule, type ModuleApi } from '../core/module-host.js';
+import { preparePassword } from '../core/storage/accounts.js';
+import { StanzaError } from '../util/errors.js';
+import { prepareLocalpart } from '../util/jid.js';
+import { NS } from '../util/namespaces.js';
+import { errorReply, iqResult } from '../util/stanza.js';
+
+export default defineModule({
+  name: 'register',
+  setup(mod) {
+    const open = mod.config.registration.open;
+    if (open) mod.addFeature(NS.register);
+
+    mod.hook('stream-features', ({ features, authenticated, session }) => {
+      if (open && !authenticated && session.secure) features.c('register', { xmlns: NS.registerFeature });
+    });
+
+    mod.hook(`iq-get/pre-auth/${NS.register}:query`, ({ stanza, reply }) => {
+      if (!open) return undefined;
+      const query = new Element('query', { xmlns: NS.register });
+      query.c('instructions').t('Choose a username and a password (at least 8 characters).');
+      query.c('username');
+      query.c('password');
+      reply(iqResult(stanza, query));
+      return true;
+    });
+
+    mod.hook(`iq-set/pre-auth/${NS.register}:query`, ({ stanza, payload, reply }) => {
+      if (!open) return undefined;
+      if (payload.getChild('remove')) {
+        reply(errorReply(stanza, new StanzaError('not-authorized', 'sign in to remove an account')));
+        return true;
+      }
+      const error = register(mod, payload.getChildText('username'), payload.getChildText('password'));
+      reply(error ? errorReply(stanza, error) : iqResult(stanza));
+      return true;
+    });
+
+    mod.hook(`iq-get/self/${NS.register}:query`, ({ stanza, from, reply }) => {
+      const query = new Element('query', { xmlns: NS.register });
+      query.c('registered');
+      query.c('username').t(from.local!);
+      reply(iqResult(stanza, query));
+      return true;
+    });
+
+    mod.hook(`iq-set/self/${NS.register}:query`, ({ stanza, payload, from, reply }) => {
+      const username = from.local!;
+      if (payload.getChild('remove')) {
+        // §3.2: answer first, then the account and all its sessions are gone.
+        reply(iqResult(stanza));
+        deleteAccount(mod, username);
+        return true;
+      }
+      const givenName = payload.getChildText('username');
+      if (givenName !== null && prepareLocalpart(givenName) !== username) {
+        reply(errorReply(stanza, new StanzaError('bad-request', 'you can only change your own password')));
+        return true;
+      }
+      const password = preparePassword(payload.getChildText('password') ?? '');
+      if (!password.ok) {
+        reply(errorReply(stanza, new StanzaError('not-acceptable', password.reason)));
+        return true;
+      }
+      mod.storage.accounts.setPassword(username, password.prepared);
+      reply(iqResult(stanza));
+      return true;
+    });
+  },
+});
+
+function register(mod: ModuleApi, usernameText: string | null, passwordText: string | null): StanzaError | undefined {
+  if (!usernameText || !passwordText) return new StanzaError('not-acceptable', 'username and password are required');
+  const username = prepareLocalpart(usernameText);
+  if (!username) return new StanzaError('jid-malformed', 'that username is not allowed');
+  const password = preparePassword(passwordText);
+  if (!password.ok) return new StanzaError('not-acceptable', password.reason);
+  if (!mod.storage.accounts.create(username, password.prepared)) return new StanzaError('conflict', 'that username is taken');
+  mod.log.info('an account was registered in-band');
+  mod.fire('user-created', { username });
+  return undefined;
+}
+
+function deleteAccount(mod: ModuleApi, username: string): void {
+  mod.storage.accounts.delete(username);
+  mod.fire('user-deleted', { username });
+}

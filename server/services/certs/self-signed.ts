@@ -1,0 +1,86 @@
+// The first-run certificate: self-signed for the domain and its service names, made once and
+// kept in the data directory. Proper certificates (import, ACME) come with the certificates issue.
+import { X509Certificate } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import selfsigned from 'selfsigned';
+import type { CertificatePair } from '../../net/tls.js';
+
+export interface LoadedCertificate extends CertificatePair {
+  cert: string;
+  key: string;
+  certFile: string;
+  keyFile: string;
+  selfSigned: boolean;
+}
+
+/** Names a self-signed certificate for `domain` covers: the domain and Hearth's service hosts. */
+export function certificateNames(domain: string): string[] {
+  return [domain, `conference.${domain}`, `upload.${domain}`, `proxy.${domain}`];
+}
+
+/** The configured certificate, or the self-signed one (created now if missing or about to expire). */
+export async function loadCertificate(options: {
+  domain: string;
+  dataDir: string;
+  certFile?: string | undefined;
+  keyFile?: string | undefined;
+}): Promise<LoadedCertificate> {
+  if (options.certFile && options.keyFile) {
+    return {
+      cert: readPem(options.certFile, 'tls.certFile'),
+      key: readPem(options.keyFile, 'tls.keyFile'),
+      certFile: options.certFile,
+      keyFile: options.keyFile,
+      selfSigned: false,
+    };
+  }
+  const dir = join(options.dataDir, 'certs');
+  const certFile = join(dir, `${options.domain}.crt`);
+  const keyFile = join(dir, `${options.domain}.key`);
+  if (existsSync(certFile) && existsSync(keyFile)) {
+    const cert = readFileSync(certFile, 'utf8');
+    if (!expiresWithin(cert, 14)) return { cert, key: readFileSync(keyFile, 'utf8'), certFile, keyFile, selfSigned: true };
+  }
+  const pair = await generateSelfSigned(options.domain);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  writeFileSync(keyFile, pair.key, { mode: 0o600 });
+  chmodSync(keyFile, 0o600);
+  writeFileSync(certFile, pair.cert);
+  return { ...pair, certFile, keyFile, selfSigned: true };
+}
+
+export async function generateSelfSigned(domain: string, validDays = 825): Promise<{ cert: string; key: string }> {
+  const notBeforeDate = new Date(Date.now() - 60_000);
+  const notAfterDate = new Date(notBeforeDate.getTime() + validDays * 86_400_000);
+  const pems = await selfsigned.generate([{ name: 'commonName', value: domain }], {
+    keyType: 'ec',
+    curve: 'P-256',
+    algorithm: 'sha256',
+    notBeforeDate,
+    notAfterDate,
+    extensions: [
+      { name: 'basicConstraints', cA: false },
+      { name: 'keyUsage', digitalSignature: true, critical: true },
+      { name: 'extKeyUsage', serverAuth: true, clientAuth: true },
+      { name: 'subjectAltName', altNames: certificateNames(domain).map((value) => ({ type: 2 as const, value })) },
+    ],
+  });
+  return { cert: pems.cert, key: pems.private };
+}
+
+function expiresWithin(pem: string, days: number): boolean {
+  try {
+    return new Date(new X509Certificate(pem).validTo).getTime() - Date.now() < days * 86_400_000;
+  } catch {
+    return true;
+  }
+}
+
+function readPem(file: string, key: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new Error(`${key}: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}

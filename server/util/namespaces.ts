@@ -1,0 +1,27 @@
+// XML namespaces used by the core. Module-specific namespaces live in their modules.
+
+export const NS = {
+  streams: 'http://etherx.jabber.org/streams',
+  client: 'jabber:client',
+  server: 'jabber:server',
+  streamErrors: 'urn:ietf:params:xml:ns:xmpp-streams',
+  stanzaErrors: 'urn:ietf:params:xml:ns:xmpp-stanzas',
+  tls: 'urn:ietf:params:xml:ns:xmpp-tls',
+  sasl: 'urn:ietf:params:xml:ns:xmpp-sasl',
+  bind: 'urn:ietf:params:xml:ns:xmpp-bind',
+  session: 'urn:ietf:params:xml:ns:xmpp-session',
+  saslChannelBinding: 'urn:xmpp:sasl-cb:0',
+  caps: 'http://jabber.org/protocol/caps',
+  discoInfo: 'http://jabber.org/protocol/disco#info',
+  discoItems: 'http://jabber.org/protocol/disco#items',
+  roster: 'jabber:iq:roster',
+  rosterVersioning: 'urn:xmpp:features:rosterver',
+  preApproval: 'urn:xmpp:features:pre-approval',
+  register: 'jabber:iq:register',
+  registerFeature: 'http://jabber.org/features/iq-register',
+  ping: 'urn:xmpp:ping',
+  time: 'urn:xmpp:time',
+  version: 'jabber:iq:version',
+  delay: 'urn:xmpp:delay',
+  dataForms: 'jabber:x:data',
+} as const;
