@@ -1,0 +1,59 @@
+// Runs the real bin/hearth (the built output) as a separate process.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+
+export const hearthBin = join(import.meta.dirname, '..', '..', 'bin', 'hearth');
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCli(args: string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [hearthBin, ...args], { env: { ...process.env, ...options.env }, stdio: 'pipe' });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+export interface ServeProcess {
+  child: ChildProcess;
+  ports: Record<string, number>;
+  output(): string;
+  exited: Promise<number | null>;
+}
+
+/** Starts `hearth serve` and resolves once every listener has reported its port. */
+export function serve(args: string[], listenerCount = 3, timeoutMs = 15_000): Promise<ServeProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [hearthBin, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let log = '';
+    const ports: Record<string, number> = {};
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`hearth serve did not start in time:\n${log}`));
+    }, timeoutMs);
+    const onText = (text: Buffer) => {
+      log += text.toString();
+      for (const match of log.matchAll(/listening for (\w+) on port (\d+)/g)) ports[match[1]!] = Number(match[2]);
+      if (Object.keys(ports).length >= listenerCount) {
+        clearTimeout(timer);
+        resolve({ child, ports, output: () => log, exited });
+      }
+    };
+    child.stdout!.on('data', onText);
+    child.stderr!.on('data', onText);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`hearth serve exited with ${code}:\n${log}`));
+    });
+  });
+}
