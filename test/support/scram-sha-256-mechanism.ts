@@ -17,18 +17,26 @@ export class ScramSha256Mechanism {
   private serverFirst = '';
   private expectedServerSignature = '';
 
+  /** With channel-binding data this is SCRAM-SHA-256-PLUS using tls-exporter (RFC 9266). */
+  constructor(private readonly channelBinding?: Buffer) {}
+
+  private get gs2Header(): string {
+    return this.channelBinding ? 'p=tls-exporter,,' : 'n,,';
+  }
+
   response(credentials: Credentials): string {
     if (this.step === 0) {
       this.step = 1;
       const user = credentials.username.replace(/=/g, '=3D').replace(/,/g, '=2C');
       this.clientFirstBare = `n=${user},r=${this.clientNonce}`;
-      return `n,,${this.clientFirstBare}`;
+      return `${this.gs2Header}${this.clientFirstBare}`;
     }
     const fields = Object.fromEntries(this.serverFirst.split(',').map((kv) => [kv[0], kv.slice(2)]));
     const salted = pbkdf2Sync(credentials.password, Buffer.from(fields.s!, 'base64'), Number(fields.i), 32, 'sha256');
     const clientKey = createHmac('sha256', salted).update('Client Key').digest();
     const storedKey = createHash('sha256').update(clientKey).digest();
-    const finalWithoutProof = `c=biws,r=${fields.r}`;
+    const binding = Buffer.concat([Buffer.from(this.gs2Header), this.channelBinding ?? Buffer.alloc(0)]).toString('base64');
+    const finalWithoutProof = `c=${binding},r=${fields.r}`;
     const authMessage = `${this.clientFirstBare},${this.serverFirst},${finalWithoutProof}`;
     const signature = createHmac('sha256', storedKey).update(authMessage).digest();
     const proof = Buffer.from(clientKey.map((byte, i) => byte ^ signature[i]!));

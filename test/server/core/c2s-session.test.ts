@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawClient } from '../../support/raw-client.js';
-import { connectClient, startTestServer, stopQuietly, xml, type TestServer } from '../../support/server.js';
+import { ScramSha256Mechanism } from '../../support/scram-sha-256-mechanism.js';
+import { connectClient, defaultPassword, startTestServer, stopQuietly, xml, type TestServer } from '../../support/server.js';
 
 let t: TestServer;
 
@@ -150,3 +151,46 @@ describe('resource binding', () => {
     await stopQuietly(second);
   });
 });
+
+describe('channel binding', () => {
+  it('authenticates with SCRAM-SHA-256-PLUS bound to the TLS 1.3 session (tls-exporter)', async () => {
+    const raw = await RawClient.directTls(t.port('c2sTls'));
+    const socket = raw.socket as import('node:tls').TLSSocket;
+    expect(socket.getProtocol()).toBe('TLSv1.3');
+    raw.openStream();
+    const features = await raw.waitFor(/<\/stream:features>/);
+    expect(features).toContain('<mechanism>SCRAM-SHA-256-PLUS</mechanism>');
+    expect(features).toContain('<channel-binding type="tls-exporter"/>');
+
+    const cbData = socket.exportKeyingMaterial(32, 'EXPORTER-Channel-Binding', Buffer.alloc(0));
+    const mechanism = new ScramSha256Mechanism(cbData);
+    const credentials = { username: 'alice', password: defaultPassword };
+    raw.send(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='SCRAM-SHA-256-PLUS'>${b64(mechanism.response(credentials))}</auth>`);
+    const challenge = await raw.waitFor(/<\/challenge>/);
+    mechanism.challenge(Buffer.from(/<challenge[^>]*>([^<]+)</.exec(challenge)![1]!, 'base64').toString());
+    raw.send(`<response xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>${b64(mechanism.response(credentials))}</response>`);
+    const success = await raw.waitFor(/<\/success>|<\/failure>/);
+    const additional = Buffer.from(/<success[^>]*>([^<]+)</.exec(success)?.[1] ?? '', 'base64').toString();
+    expect(additional).toBe(`v=${mechanism.serverSignature}`);
+    raw.destroy();
+  });
+
+  it('refuses SCRAM-SHA-256-PLUS with channel-binding data from another connection', async () => {
+    const raw = await RawClient.directTls(t.port('c2sTls'));
+    raw.openStream();
+    await raw.waitFor(/<\/stream:features>/);
+    const mechanism = new ScramSha256Mechanism(Buffer.alloc(32, 7));
+    const credentials = { username: 'alice', password: defaultPassword };
+    raw.send(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='SCRAM-SHA-256-PLUS'>${b64(mechanism.response(credentials))}</auth>`);
+    const challenge = await raw.waitFor(/<\/challenge>/);
+    mechanism.challenge(Buffer.from(/<challenge[^>]*>([^<]+)</.exec(challenge)![1]!, 'base64').toString());
+    raw.send(`<response xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>${b64(mechanism.response(credentials))}</response>`);
+    const failure = await raw.waitFor(/<\/failure>/);
+    expect(failure).toContain('<not-authorized/>');
+    raw.destroy();
+  });
+});
+
+function b64(text: string): string {
+  return Buffer.from(text).toString('base64');
+}
