@@ -12,7 +12,7 @@ import type { Logger } from '../util/log.js';
 import { NS } from '../util/namespaces.js';
 import { ScramServerExchange, verifyPassword, type ScramHash } from '../util/scram.js';
 import { canBounce, errorReply, iqPayload, iqResult, isStanzaName } from '../util/stanza.js';
-import { streamFooter, streamHeader } from '../util/xml.js';
+import { serialize, streamFooter, streamHeader } from '../util/xml.js';
 import type { Config } from '../config/schema.js';
 import type { EventBus } from './event-bus.js';
 import type { EventMap } from './events.js';
@@ -90,7 +90,7 @@ export class C2sSession implements ClientSession {
 
   send(stanza: Element): void {
     if (this.state === 'closed') return;
-    this.transport.write(stanza.toString());
+    this.transport.write(serialize(stanza));
   }
 
   close(error?: StreamError): void {
@@ -100,7 +100,7 @@ export class C2sSession implements ClientSession {
       this.transport.write(streamHeader({ from: this.context.config.domain, id: this.id, version: '1.0' }, NS.client));
     }
     if (error) {
-      this.transport.write(error.toElement().toString());
+      this.transport.write(serialize(error.toElement()));
       if (error.condition === 'internal-server-error') this.log.warn('closed a client stream after an internal error');
     }
     this.transport.write(streamFooter);
@@ -194,10 +194,10 @@ export class C2sSession implements ClientSession {
 
   private onStartTls(element: Element): void {
     if (element.name !== 'starttls' || !this.transport.canStartTls || this.state !== 'negotiating') {
-      this.transport.write(new Element('failure', { xmlns: NS.tls }).toString());
+      this.transport.write(serialize(new Element('failure', { xmlns: NS.tls })));
       return this.close();
     }
-    this.transport.write(new Element('proceed', { xmlns: NS.tls }).toString());
+    this.transport.write(serialize(new Element('proceed', { xmlns: NS.tls })));
     // RFC 6120 §5.4.3.3: after TLS the client opens a fresh stream.
     this.parser.reset();
     this.state = 'awaiting-stream';
@@ -255,7 +255,7 @@ export class C2sSession implements ClientSession {
     this.sasl = { mechanism, scram };
     if (data === undefined) {
       // No initial response: ask for it with an empty challenge (RFC 6120 §6.4.2).
-      this.transport.write(new Element('challenge', { xmlns: NS.sasl }).toString());
+      this.transport.write(serialize(new Element('challenge', { xmlns: NS.sasl })));
       return;
     }
     this.scramStep(data);
@@ -274,7 +274,7 @@ export class C2sSession implements ClientSession {
     const step = firstStep ? scram.start(message) : scram.finish(message);
     if (!step.ok) return this.saslFailure(step.condition, step.text);
     if (firstStep) {
-      this.transport.write(new Element('challenge', { xmlns: NS.sasl }).t(Buffer.from(step.message).toString('base64')).toString());
+      this.transport.write(serialize(new Element('challenge', { xmlns: NS.sasl }).t(Buffer.from(step.message).toString('base64'))));
       return;
     }
     const local = prepareLocalpart(scram.username ?? '');
@@ -311,7 +311,7 @@ export class C2sSession implements ClientSession {
     failure.c(condition);
     if (text) failure.c('text', { 'xml:lang': 'en' }).t(text);
     if (condition !== 'not-authorized') {
-      this.transport.write(failure.toString());
+      this.transport.write(serialize(failure));
       return;
     }
     // A constant pause before every wrong-credential answer slows guessing and hides whether
@@ -321,7 +321,7 @@ export class C2sSession implements ClientSession {
     setTimeout(() => {
       this.authPending = false;
       if (this.state === 'closed') return;
-      this.transport.write(failure.toString());
+      this.transport.write(serialize(failure));
       if (this.authFailures >= maxAuthFailures) this.close(new StreamError('policy-violation', 'too many failed authentication attempts'));
     }, this.context.authFailureDelayMs).unref();
     this.log.info('failed authentication attempt');
@@ -332,7 +332,7 @@ export class C2sSession implements ClientSession {
     this.username = username;
     const success = new Element('success', { xmlns: NS.sasl });
     if (additionalData) success.t(additionalData);
-    this.transport.write(success.toString());
+    this.transport.write(serialize(success));
     // RFC 6120 §6.4.6: the stream restarts after SASL success.
     this.parser.reset();
     this.state = 'awaiting-stream';

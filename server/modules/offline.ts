@@ -6,6 +6,7 @@ import { defineModule } from '../core/module-host.js';
 import { StanzaError } from '../util/errors.js';
 import { NS } from '../util/namespaces.js';
 import { errorReply } from '../util/stanza.js';
+import { serialize } from '../util/xml.js';
 
 const chatStates = 'http://jabber.org/protocol/chatstates';
 const hints = 'urn:xmpp:hints';
@@ -29,7 +30,7 @@ export default defineModule({
         stored.c('delay', { xmlns: NS.delay, from: mod.host, stamp: new Date().toISOString() }).t('Offline storage');
       }
       // Written before this handler returns: the message is on disk once the sender's stream moves on.
-      mod.storage.offline.store(username, stored.toString());
+      mod.storage.offline.store(username, serialize(stored));
       return true;
     });
 

@@ -13,6 +13,7 @@ import {
   subscriptionHasTo,
   type SubscriptionType,
 } from '../util/subscription-state.js';
+import { serialize } from '../util/xml.js';
 
 const subscriptionTypes = new Set<string>(['subscribe', 'subscribed', 'unsubscribe', 'unsubscribed']);
 
@@ -195,7 +196,7 @@ function inboundSubscription(mod: ModuleApi, username: string, contact: Jid, typ
   const visible = item.listed && (item.subscription !== result.state.subscription || item.askOut !== result.state.askOut);
   const pendingInStanza =
     type === 'subscribe' && result.state.pendingIn
-      ? subscriptionStanza('subscribe', contactJid, userJid, stanza).toString()
+      ? serialize(subscriptionStanza('subscribe', contactJid, userJid, stanza))
       : result.state.pendingIn
         ? item.pendingInStanza
         : undefined;

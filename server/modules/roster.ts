@@ -66,6 +66,8 @@ function applyRosterSet(mod: ModuleApi, username: string, ownJid: string, query:
   if (contactJid === ownJid) return new StanzaError('not-allowed', 'you cannot add yourself');
 
   if (element.attrs.subscription === 'remove') {
+    // §2.5.3: removing an item that is not in the roster is an error.
+    if (!mod.storage.roster.item(username, contactJid)?.listed) return new StanzaError('item-not-found', 'that contact is not in the roster');
     removeItem(mod, username, contactJid);
     return undefined;
   }

@@ -38,7 +38,7 @@ export interface StreamHeader {
   attributes: Record<string, string>;
 }
 
-type SaxesOptions = { xmlns: true; position: true; forceXMLVersion: true; defaultXMLVersion: '1.0' };
+type ParserOptions = { xmlns: true; position: true; forceXMLVersion: true; defaultXMLVersion: '1.0' };
 
 /** One open element of the stanza being built. */
 interface Frame {
@@ -53,11 +53,12 @@ interface Frame {
 const ABORT = Symbol('abort');
 const END = Symbol('stream end');
 
-// XML's S production (saxes has already turned CR and CRLF into LF).
-const NON_WHITESPACE = /[^ \t\n]/;
+// XML's S production (2.3).
+const NON_WHITESPACE = /[^ \t\n\r]/;
+const WHITESPACE_ONLY = /^[ \t\n\r]*$/;
 
 export class XmlStreamParser {
-  private sax: SaxesParser<SaxesOptions>;
+  private sax: SaxesParser<ParserOptions>;
   private decoder = new TextDecoder('utf-8', { fatal: true });
   /** Set after an error, after </stream:stream> and after end(): input is ignored. */
   private stopped = false;
@@ -91,6 +92,14 @@ export class XmlStreamParser {
   private boundaryBytes = 0;
   /** Byte offset of the `<` of the stanza being read, or -1 between stanzas. */
   private stanzaStartBytes = -1;
+  /** saxes position of the last boundary. */
+  private boundaryUnits = 0;
+  /**
+   * Only whitespace arrived since the last complete stanza (or the header). Whitespace-only
+   * writes in this state are keepalives (RFC 6120 §4.6.4) and are not fed to saxes, which would
+   * otherwise keep them as text until the next stanza and grow without bound on a quiet stream.
+   */
+  private idleBetweenStanzas = false;
 
   constructor(
     private readonly limits: XmlStreamLimits,
@@ -117,6 +126,7 @@ export class XmlStreamParser {
       }
     }
     if (text.length === 0) return;
+    if (this.idleBetweenStanzas && WHITESPACE_ONLY.test(text)) return;
 
     const sax = this.sax;
     this.writing = true;
@@ -130,6 +140,7 @@ export class XmlStreamParser {
       this.unitsWritten += text.length;
       this.bytesWritten = this.bytesAt(this.unitsWritten);
       this.checkUnfinished();
+      this.idleBetweenStanzas = this.restingAfter(text);
     } catch (error) {
       if (error !== ABORT) {
         // A handler threw: a bug for the session boundary to log. The rest of this chunk was not
@@ -164,6 +175,8 @@ export class XmlStreamParser {
     this.unitsWritten = 0;
     this.bytesWritten = 0;
     this.boundaryBytes = 0;
+    this.boundaryUnits = 0;
+    this.idleBetweenStanzas = false;
     this.stanzaStartBytes = -1;
   }
 
@@ -179,8 +192,8 @@ export class XmlStreamParser {
     this.pending = undefined;
   }
 
-  private createSax(): SaxesParser<SaxesOptions> {
-    const sax = new SaxesParser<SaxesOptions>({
+  private createSax(): SaxesParser<ParserOptions> {
+    const sax = new SaxesParser<ParserOptions>({
       xmlns: true,
       position: true,
       // RFC 6120 §11.8: XMPP is XML 1.0; a declaration claiming 1.1 must not widen the character set.
@@ -208,7 +221,7 @@ export class XmlStreamParser {
     return sax;
   }
 
-  private onSaxError(sax: SaxesParser<SaxesOptions>, error: Error): void {
+  private onSaxError(sax: SaxesParser<ParserOptions>, error: Error): void {
     const message = error.message;
     // A close-tag error comes right after saxes handed us the element it belongs to; anything
     // else leaves the element finished before it intact, so it is still delivered.
@@ -218,15 +231,15 @@ export class XmlStreamParser {
     this.abort(new StreamError(conditionFor(message), message));
   }
 
-  private onXmlDecl(sax: SaxesParser<SaxesOptions>, decl: XMLDecl): void {
+  private onXmlDecl(sax: SaxesParser<ParserOptions>, decl: XMLDecl): void {
     // RFC 6120 §11.6: UTF-8 is the only encoding.
     if (decl.encoding !== undefined && decl.encoding.toLowerCase() !== 'utf-8') {
       this.abort(new StreamError('unsupported-encoding', 'XMPP streams are UTF-8'));
     }
-    this.boundaryBytes = this.bytesAt(sax.position);
+    this.markBoundary(sax.position);
   }
 
-  private onOpenTagStart(sax: SaxesParser<SaxesOptions>): void {
+  private onOpenTagStart(sax: SaxesParser<ParserOptions>): void {
     if (this.pending !== undefined) this.flush(sax);
     this.attributeCount = 0;
     if (!this.streamOpen) return; // the stream header, checked once its namespaces are known
@@ -237,7 +250,7 @@ export class XmlStreamParser {
     if (depth === 1) this.stanzaStartBytes = this.boundaryBytes;
   }
 
-  private onOpenTag(sax: SaxesParser<SaxesOptions>, tag: SaxesTagNS): void {
+  private onOpenTag(sax: SaxesParser<ParserOptions>, tag: SaxesTagNS): void {
     if (!this.streamOpen) return this.openStream(sax, tag);
 
     const frames = this.frames;
@@ -301,7 +314,7 @@ export class XmlStreamParser {
     if (root.attrs[key] === undefined) root.attrs[key] = uri;
   }
 
-  private openStream(sax: SaxesParser<SaxesOptions>, tag: SaxesTagNS): void {
+  private openStream(sax: SaxesParser<ParserOptions>, tag: SaxesTagNS): void {
     // RFC 6120 §4.8.1 and §4.9.3.10: the root is <stream> in the streams namespace, and the
     // content namespace is jabber:client or jabber:server (§4.8.2).
     if (tag.local !== 'stream' || tag.uri !== NS.streams) {
@@ -318,12 +331,12 @@ export class XmlStreamParser {
       attributes[name] = attribute.value;
     }
     this.streamOpen = true;
-    this.boundaryBytes = this.bytesAt(sax.position);
+    this.markBoundary(sax.position);
     this.handlers.streamStart({ localName: tag.local, namespace: tag.uri, defaultNamespace, attributes });
     if (this.sax !== sax) throw ABORT; // reset() from the handler
   }
 
-  private onCloseTag(sax: SaxesParser<SaxesOptions>): void {
+  private onCloseTag(sax: SaxesParser<ParserOptions>): void {
     if (this.pending !== undefined) this.flush(sax);
     const frames = this.frames;
     if (frames.length === 0) {
@@ -335,12 +348,12 @@ export class XmlStreamParser {
     const end = this.bytesAt(sax.position);
     if (end - this.stanzaStartBytes > this.limits.maxStanzaBytes) this.abortOversized();
     this.stanzaStartBytes = -1;
-    this.boundaryBytes = end;
+    this.markBoundary(sax.position);
     this.stanzaRoot = undefined;
     this.pending = frame.element;
   }
 
-  private onText(sax: SaxesParser<SaxesOptions>, text: string, beforeTag: boolean): void {
+  private onText(sax: SaxesParser<ParserOptions>, text: string, beforeTag: boolean): void {
     if (this.pending !== undefined) this.flush(sax);
     const frames = this.frames;
     if (frames.length !== 0) {
@@ -354,10 +367,23 @@ export class XmlStreamParser {
       this.abort(new StreamError('not-well-formed', 'only whitespace may appear between stanzas'));
     }
     // saxes delivers text when it reads the next `<`, which begins the next construct.
-    this.boundaryBytes = this.bytesAt(beforeTag ? sax.position - 1 : sax.position);
+    this.markBoundary(beforeTag ? sax.position - 1 : sax.position);
   }
 
-  private flush(sax: SaxesParser<SaxesOptions>): void {
+  private markBoundary(position: number): void {
+    this.boundaryBytes = this.bytesAt(position);
+    this.boundaryUnits = position;
+  }
+
+  /** Whether, after this write, the stream is between stanzas with only whitespace pending. */
+  private restingAfter(text: string): boolean {
+    if (!this.streamOpen || this.frames.length !== 0 || this.stanzaStartBytes >= 0) return false;
+    const boundaryIndex = this.boundaryUnits - this.chunkPosition;
+    if (boundaryIndex < 0) return this.idleBetweenStanzas && WHITESPACE_ONLY.test(text);
+    return WHITESPACE_ONLY.test(text.slice(boundaryIndex));
+  }
+
+  private flush(sax: SaxesParser<ParserOptions>): void {
     const pending = this.pending!;
     this.pending = undefined;
     if (pending === END) {
