@@ -96,6 +96,7 @@ async function serve(loaded: Extract<ConfigResult, { ok: true }>): Promise<numbe
   log.info(`Hearth ${hearthVersion} for ${config.domain}, data in ${config.dataDir}${loaded.file ? `, config ${loaded.file}` : ''}`);
   const server = await startServer(config, { log });
   const admin = server.listeners.find((l) => l.name === 'admin');
+  if (server.status().registeredUsers === 0) log.info('no accounts yet: add one with `hearth user add NAME`');
   if (admin) log.info(`admin API on http://${config.adminBind === '*' ? '127.0.0.1' : config.adminBind}:${admin.port}/ (token in ${config.dataDir}/admin-token)`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

@@ -161,7 +161,10 @@ function outboundSubscription(mod: ModuleApi, user: Jid, contact: Jid, type: Sub
   if (contactJid === user.toBareString()) return; // subscribing to oneself is meaningless
   const item = mod.storage.roster.item(username, contactJid) ?? newRosterItem(contactJid);
   const result = applyOutbound(item, type);
-  const listed = item.listed || type === 'subscribe';
+  // A request puts the contact in the roster (§3.1.2), and so does an approval that changes
+  // something: approving a request (§3.1.5, pushed with subscription "from") or pre-approving
+  // one (§3.4.2, "none" with approved="true").
+  const listed = item.listed || type === 'subscribe' || (type === 'subscribed' && !sameState(item, result.state));
   const visible = listed && (!sameState(item, result.state) || listed !== item.listed);
   const next = { ...item, ...result.state, listed, pendingInStanza: result.state.pendingIn ? item.pendingInStanza : undefined };
   const version = mod.storage.roster.save(username, next, visible);

@@ -1,6 +1,6 @@
 // Opening the SQLite database: pragmas for durability and concurrency, then migrations.
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { migrations as defaultMigrations, type Migration } from './migrations.js';
 
@@ -9,6 +9,8 @@ export type Db = Database.Database;
 export function openDatabase(file: string, migrations: Migration[] = defaultMigrations): Db {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const db = new Database(file);
+  // Password keys live here: owner-only, set before the WAL exists (SQLite gives it the same mode).
+  chmodSync(file, 0o600);
   // WAL lets the CLI read while the server writes. synchronous=NORMAL in WAL mode keeps every
   // committed transaction across a process kill (the WAL is written before commit returns);
   // only an OS crash or power cut can lose the last few.

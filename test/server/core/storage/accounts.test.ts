@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -69,5 +69,11 @@ describe('account storage', () => {
     expect(preparePassword('I\u00ADX sh')).toEqual({ ok: false, reason: 'the password must be at least 8 characters long' });
     expect(preparePassword('pass\u00A0word long')).toEqual({ ok: true, prepared: 'pass word long' });
     expect(preparePassword('bad\u0007password').ok).toBe(false);
+  });
+});
+
+describe('database file', () => {
+  it('is readable only by its owner', () => {
+    expect(statSync(databasePath(dir)).mode & 0o777).toBe(0o600);
   });
 });
