@@ -15,7 +15,10 @@ export default defineModule({
     mod.hook('message/full', (event) => {
       const session = mod.sessions.get(event.to.local!, event.to.resource!);
       if (session) return sendTo(session, event.stanza);
-      // RFC 6121 §8.5.3.2.1: for a resource that is gone, chat and normal go to the account.
+      // RFC 6121 §8.5.3.2.1: for a resource that is gone, chat and normal go to the account,
+      // groupchat gets an error, headline (and error) is dropped.
+      const type = event.stanza.attrs.type ?? 'normal';
+      if (type === 'headline' || type === 'error') return true;
       return deliverMessageToAccount(mod, event);
     }, lowest);
 

@@ -3,6 +3,7 @@
 // the server over TLS may create an account. Signed-in users can always change their password
 // or delete their account here.
 import { Element } from 'ltx';
+import type { IqEvent } from '../core/events.js';
 import { defineModule, type ModuleApi } from '../core/module-host.js';
 import { preparePassword } from '../core/storage/accounts.js';
 import { StanzaError } from '../util/errors.js';
@@ -41,16 +42,25 @@ export default defineModule({
       return true;
     });
 
-    mod.hook(`iq-get/self/${NS.register}:query`, ({ stanza, from, reply }) => {
+    // A signed-in user asks about, changes or removes their own account. XEP-0077 addresses these
+    // to the server (§3.3, Example 18) or leaves out 'to' (§3.2), which means the user's own bare
+    // JID (RFC 6120 §10.3.3): both are accepted, from local accounts only.
+    const ownAccount = ({ from, origin }: IqEvent) => (origin !== undefined && from.local !== undefined && from.domain === mod.host ? from.local : undefined);
+
+    const answerGet = (event: IqEvent) => {
+      const username = ownAccount(event);
+      if (username === undefined) return undefined;
       const query = new Element('query', { xmlns: NS.register });
       query.c('registered');
-      query.c('username').t(from.local!);
-      reply(iqResult(stanza, query));
+      query.c('username').t(username);
+      event.reply(iqResult(event.stanza, query));
       return true;
-    });
+    };
 
-    mod.hook(`iq-set/self/${NS.register}:query`, ({ stanza, payload, from, reply }) => {
-      const username = from.local!;
+    const answerSet = (event: IqEvent) => {
+      const username = ownAccount(event);
+      if (username === undefined) return undefined;
+      const { stanza, payload, reply } = event;
       if (payload.getChild('remove')) {
         // §3.2: answer first, then the account and all its sessions are gone.
         reply(iqResult(stanza));
@@ -70,7 +80,12 @@ export default defineModule({
       mod.storage.accounts.setPassword(username, password.prepared);
       reply(iqResult(stanza));
       return true;
-    });
+    };
+
+    for (const target of ['self', 'host'] as const) {
+      mod.hook(`iq-get/${target}/${NS.register}:query`, answerGet);
+      mod.hook(`iq-set/${target}/${NS.register}:query`, answerSet);
+    }
   },
 });
 

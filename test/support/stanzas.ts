@@ -113,11 +113,15 @@ export function errorCondition(stanza: Element): string | undefined {
 /** Resolves when the client's connection is gone (the server closed it). */
 export function disconnected(client: Client, ms = 5000): Promise<void> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the connection was not closed')), ms);
-    client.on('disconnect', () => {
+    const listener = () => {
       clearTimeout(timer);
       resolve();
-    });
+    };
+    const timer = setTimeout(() => {
+      client.off('disconnect', listener);
+      reject(new Error('the connection was not closed'));
+    }, ms);
+    client.on('disconnect', listener);
   });
 }
 

@@ -128,6 +128,19 @@ describe('messages to a full JID', () => {
     await received;
     for (const c of [a, phone]) await stopQuietly(c);
   });
+
+  it('of type headline to a resource that is gone are dropped', async () => {
+    const [alice, bob] = freshAccounts(t, 'alice', 'bob');
+    const a = await login(t, alice);
+    const phone = await onlineWithPriority(bob, 'phone', 0);
+    const seen = record(phone, isMessageWithBody('news'));
+    // RFC 6121 §8.5.3.2.1: a headline for a missing resource is silently ignored.
+    await a.send(xml('message', { type: 'headline', to: `${bare(bob)}/laptop` }, xml('body', {}, 'news')));
+    await settle(a, phone);
+    seen.stop();
+    expect(seen.stanzas).toEqual([]);
+    for (const c of [a, phone]) await stopQuietly(c);
+  });
 });
 
 describe('iq stanzas', () => {

@@ -13,6 +13,7 @@ import {
   nextRosterPush,
   record,
   rosterItems,
+  rosterNs,
   settle,
 } from '../../support/stanzas.js';
 
@@ -80,12 +81,12 @@ describe('the subscription handshake', () => {
     await request;
 
     const subscribed = nextPresence(a, bare(bob), 'subscribed');
-    const push = nextStanza(a, (s) => s.is('iq') && s.getChild('query', 'jabber:iq:roster')?.getChild('item')?.attrs.subscription === 'to');
+    const push = nextStanza(a, (s) => s.is('iq') && s.getChild('query', rosterNs)?.getChild('item')?.attrs.subscription === 'to');
     const bobsPresence = nextPresence(a, `${bare(bob)}/phone`);
     await b.send(presence('subscribed', bare(alice)));
 
     expect((await subscribed).attrs.from).toBe(bare(bob));
-    const item = (await push).getChild('query', 'jabber:iq:roster')!.getChild('item')!;
+    const item = (await push).getChild('query', rosterNs)!.getChild('item')!;
     expect(item.attrs.jid).toBe(bare(bob));
     expect(item.attrs.ask).toBeUndefined();
     // RFC 6121 §3.1.5: the contact's server sends the contact's current presence.
@@ -327,9 +328,9 @@ describe('cancelling subscriptions', () => {
 
     const unsubscribe = nextPresence(b, bare(alice), 'unsubscribe');
     const unsubscribed = nextPresence(b, bare(alice), 'unsubscribed');
-    const bobPush = nextStanza(b, (s) => s.is('iq') && s.getChild('query', 'jabber:iq:roster')?.getChild('item')?.attrs.subscription === 'none');
+    const bobPush = nextStanza(b, (s) => s.is('iq') && s.getChild('query', rosterNs)?.getChild('item')?.attrs.subscription === 'none');
     await a.iqCaller.request(
-      xml('iq', { type: 'set' }, xml('query', { xmlns: 'jabber:iq:roster' }, xml('item', { jid: bare(bob), subscription: 'remove' }))),
+      xml('iq', { type: 'set' }, xml('query', { xmlns: rosterNs }, xml('item', { jid: bare(bob), subscription: 'remove' }))),
     );
     // RFC 6121 §2.5.2.
     await unsubscribe;

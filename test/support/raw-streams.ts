@@ -1,0 +1,25 @@
+// Raw streams brought to the point a test needs them, for what @xmpp/client cannot do
+// (in-band registration before authentication, XEP-0077).
+import { parse, type Element } from 'ltx';
+import { RawClient } from './raw-client.js';
+
+/** A plain connection upgraded with STARTTLS, with a fresh stream open; returns its features as text. */
+export async function openSecureStream(port: number): Promise<{ raw: RawClient; features: string }> {
+  const raw = await RawClient.plain(port);
+  raw.openStream();
+  await raw.waitFor(/<\/stream:features>/);
+  raw.send(`<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>`);
+  await raw.waitFor(/<proceed[^>]*\/>/);
+  await raw.startTls();
+  raw.openStream();
+  const features = await raw.waitFor(/<\/stream:features>/);
+  return { raw, features };
+}
+
+/** Sends an iq (as literal XML, with this id) and resolves with the parsed answer carrying the same id. */
+export async function rawIq(raw: RawClient, id: string, iq: string): Promise<Element> {
+  raw.send(iq);
+  const answer = new RegExp(`<iq\\b[^>]*\\bid="${id}"[^>]*?(?:/>|>[\\s\\S]*?</iq>)`);
+  const text = await raw.waitFor(answer);
+  return parse(answer.exec(text)![0]) as Element;
+}
