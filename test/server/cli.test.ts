@@ -2,25 +2,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli, serve } from '../support/cli.js';
-import { connectClient, domain, stopQuietly } from '../support/server.js';
+import { runCli, serve, writeTestConfigFile } from '../support/cli.js';
+import { connectClient, stopQuietly } from '../support/server.js';
 
 let dir: string;
 let configFile: string;
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'hearth-cli-'));
-  configFile = join(dir, 'hearth.json');
-  writeFileSync(
-    configFile,
-    JSON.stringify({
-      domain,
-      dataDir: join(dir, 'data'),
-      bind: '127.0.0.1',
-      ports: { c2s: 0, c2sTls: 0, admin: 0 },
-      tls: { certFile: process.env.HEARTH_TEST_CERT, keyFile: process.env.HEARTH_TEST_KEY },
-    }),
-  );
+  configFile = writeTestConfigFile(dir);
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -1,10 +1,10 @@
 // A stanza the server acknowledged must survive the process being killed outright.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { runCli, serve } from '../support/cli.js';
-import { connectClient, domain, nextStanza, stopQuietly, xml } from '../support/server.js';
+import { runCli, serve, writeTestConfigFile } from '../support/cli.js';
+import { connectClient, nextStanza, stopQuietly, xml } from '../support/server.js';
 
 let dir: string;
 let configFile: string;
@@ -12,17 +12,7 @@ const password = 'a good password';
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'hearth-restart-'));
-  configFile = join(dir, 'hearth.json');
-  writeFileSync(
-    configFile,
-    JSON.stringify({
-      domain,
-      dataDir: join(dir, 'data'),
-      bind: '127.0.0.1',
-      ports: { c2s: 0, c2sTls: 0, admin: 0 },
-      tls: { certFile: process.env.HEARTH_TEST_CERT, keyFile: process.env.HEARTH_TEST_KEY },
-    }),
-  );
+  configFile = writeTestConfigFile(dir);
   for (const name of ['alice', 'bob']) await runCli(['user', 'add', name, '--config', configFile], { input: `${password}\n` });
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

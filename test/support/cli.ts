@@ -1,6 +1,8 @@
 // Runs the real bin/hearth (the built output) as a separate process.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { domain } from './server.js';
 
 export const hearthBin = join(import.meta.dirname, '..', '..', 'bin', 'hearth');
 
@@ -56,4 +58,20 @@ export function serve(args: string[], listenerCount = 3, timeoutMs = 15_000): Pr
       reject(new Error(`hearth serve exited with ${code}:\n${log}`));
     });
   });
+}
+
+/** Writes a config file for `hearth` processes: test certificate, loopback, ephemeral ports. */
+export function writeTestConfigFile(dir: string): string {
+  const file = join(dir, 'hearth.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      domain,
+      dataDir: join(dir, 'data'),
+      bind: '127.0.0.1',
+      ports: { c2s: 0, c2sTls: 0, admin: 0 },
+      tls: { certFile: process.env.HEARTH_TEST_CERT, keyFile: process.env.HEARTH_TEST_KEY },
+    }),
+  );
+  return file;
 }

@@ -1,7 +1,8 @@
 // Small helpers for protocol tests on top of server.ts: fresh accounts, quick logins, waiting
 // for (or ruling out) stanzas without sleeping, and the roster requests most tests need.
 import type { Client, Element } from '@xmpp/client';
-import { connectClient, domain, nextStanza, stopQuietly, xml, type ConnectOptions, type TestServer } from './server.js';
+import { afterAll, beforeAll } from 'vitest';
+import { connectClient, domain, nextStanza, startTestServer, stopQuietly, xml, type ConnectOptions, type TestServer } from './server.js';
 
 export const rosterNs = 'jabber:iq:roster';
 export const stanzaErrorsNs = 'urn:ietf:params:xml:ns:xmpp-stanzas';
@@ -143,4 +144,19 @@ export async function loginWithFeatures(t: TestServer, username: string, options
   }
   if (!features) throw new Error('no stream features seen');
   return { client, features };
+}
+
+/** A server and one signed-in client, shared by the tests of one file. */
+export function serverWithOneClient(): { readonly server: TestServer; readonly client: Client } {
+  const context = {} as { server: TestServer; client: Client };
+  beforeAll(async () => {
+    context.server = await startTestServer();
+    const [alice] = freshAccounts(context.server, 'alice');
+    context.client = await login(context.server, alice);
+  });
+  afterAll(async () => {
+    await stopQuietly(context.client);
+    await context.server.stop();
+  });
+  return context;
 }

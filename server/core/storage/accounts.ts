@@ -51,7 +51,7 @@ export class AccountRepository {
   private readonly countAll;
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly iterations: number,
   ) {
     this.selectOne = db.prepare<[string], AccountRow>('SELECT * FROM accounts WHERE username = ?');

@@ -1,30 +1,19 @@
 // XEP-0030 service discovery of the server, and its XEP-0115 entity capabilities in the stream
 // features, checked against a verification string computed here from the disco#info answer.
-import type { Client, Element } from '@xmpp/client';
+import type { Element } from '@xmpp/client';
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { domain, startTestServer, stopQuietly, xml, type TestServer } from '../../support/server.js';
-import { freshAccounts, login, loginWithFeatures } from '../../support/stanzas.js';
+import { describe, expect, it } from 'vitest';
+import { domain, stopQuietly, xml } from '../../support/server.js';
+import { freshAccounts, loginWithFeatures, serverWithOneClient } from '../../support/stanzas.js';
 
 const discoInfoNs = 'http://jabber.org/protocol/disco#info';
 const discoItemsNs = 'http://jabber.org/protocol/disco#items';
 const capsNs = 'http://jabber.org/protocol/caps';
 
-let t: TestServer;
-let client: Client;
-
-beforeAll(async () => {
-  t = await startTestServer();
-  const [alice] = freshAccounts(t, 'alice');
-  client = await login(t, alice);
-});
-afterAll(async () => {
-  await stopQuietly(client);
-  await t.stop();
-});
+const shared = serverWithOneClient();
 
 function discoInfo(node?: string): Promise<Element> {
-  return client.iqCaller.request(xml('iq', { type: 'get', to: domain }, xml('query', { xmlns: discoInfoNs, node })));
+  return shared.client.iqCaller.request(xml('iq', { type: 'get', to: domain }, xml('query', { xmlns: discoInfoNs, node })));
 }
 
 function features(query: Element): string[] {
@@ -91,15 +80,15 @@ describe('server disco#info', () => {
 
 describe('server disco#items', () => {
   it('answers with an items list', async () => {
-    const result = await client.iqCaller.request(xml('iq', { type: 'get', to: domain }, xml('query', { xmlns: discoItemsNs })));
+    const result = await shared.client.iqCaller.request(xml('iq', { type: 'get', to: domain }, xml('query', { xmlns: discoItemsNs })));
     expect(result.getChild('query', discoItemsNs)).toBeDefined();
   });
 });
 
 describe('entity capabilities (XEP-0115)', () => {
   it('are announced in the features of an authenticated stream with a ver that hashes the disco#info answer', async () => {
-    const [bob] = freshAccounts(t, 'bob');
-    const { client: bobClient, features: streamFeatures } = await loginWithFeatures(t, bob);
+    const [bob] = freshAccounts(shared.server, 'bob');
+    const { client: bobClient, features: streamFeatures } = await loginWithFeatures(shared.server, bob);
     const caps = streamFeatures.getChild('c', capsNs);
     expect(caps?.attrs.hash).toBe('sha-1');
     expect(caps?.attrs.node).toMatch(/.+/);
@@ -110,8 +99,8 @@ describe('entity capabilities (XEP-0115)', () => {
   });
 
   it('answer disco#info for the node#ver they announce with the same information', async () => {
-    const [bob] = freshAccounts(t, 'bob');
-    const { client: bobClient, features: streamFeatures } = await loginWithFeatures(t, bob);
+    const [bob] = freshAccounts(shared.server, 'bob');
+    const { client: bobClient, features: streamFeatures } = await loginWithFeatures(shared.server, bob);
     const caps = streamFeatures.getChild('c', capsNs)!;
     const node = `${caps.attrs.node}#${caps.attrs.ver}`;
 

@@ -1,26 +1,15 @@
 // XEP-0202: Entity Time of the server.
-import type { Client, Element } from '@xmpp/client';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { domain, startTestServer, stopQuietly, xml, type TestServer } from '../../support/server.js';
-import { freshAccounts, login } from '../../support/stanzas.js';
+import type { Element } from '@xmpp/client';
+import { expect, it } from 'vitest';
+import { domain, xml } from '../../support/server.js';
+import { serverWithOneClient } from '../../support/stanzas.js';
 
 const timeNs = 'urn:xmpp:time';
 
-let t: TestServer;
-let client: Client;
-
-beforeAll(async () => {
-  t = await startTestServer();
-  const [alice] = freshAccounts(t, 'alice');
-  client = await login(t, alice);
-});
-afterAll(async () => {
-  await stopQuietly(client);
-  await t.stop();
-});
+const shared = serverWithOneClient();
 
 async function askTime(): Promise<Element> {
-  const result = await client.iqCaller.request(xml('iq', { type: 'get', to: domain }, xml('time', { xmlns: timeNs })));
+  const result = await shared.client.iqCaller.request(xml('iq', { type: 'get', to: domain }, xml('time', { xmlns: timeNs })));
   return result.getChild('time', timeNs)!;
 }
 

@@ -1,27 +1,16 @@
 // XEP-0092: Software Version of the server.
-import type { Client, Element } from '@xmpp/client';
+import type { Element } from '@xmpp/client';
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { domain, startTestServer, stopQuietly, xml, type TestServer } from '../../support/server.js';
-import { freshAccounts, login } from '../../support/stanzas.js';
+import { expect, it } from 'vitest';
+import { domain, xml } from '../../support/server.js';
+import { serverWithOneClient } from '../../support/stanzas.js';
 
 const versionNs = 'jabber:iq:version';
 
-let t: TestServer;
-let client: Client;
-
-beforeAll(async () => {
-  t = await startTestServer();
-  const [alice] = freshAccounts(t, 'alice');
-  client = await login(t, alice);
-});
-afterAll(async () => {
-  await stopQuietly(client);
-  await t.stop();
-});
+const shared = serverWithOneClient();
 
 async function askVersion(): Promise<Element> {
-  const result = await client.iqCaller.request(xml('iq', { type: 'get', to: domain }, xml('query', { xmlns: versionNs })));
+  const result = await shared.client.iqCaller.request(xml('iq', { type: 'get', to: domain }, xml('query', { xmlns: versionNs })));
   return result.getChild('query', versionNs)!;
 }
 
