@@ -17,7 +17,7 @@ import type { Config } from '../config/schema.js';
 import type { EventBus } from './event-bus.js';
 import type { EventMap } from './events.js';
 import type { Router } from './router.js';
-import type { ClientSession } from './session.js';
+import type { ClientSession, OutgoingFilter } from './session.js';
 import type { SessionManager } from './sessions.js';
 import type { Storage } from './storage/index.js';
 
@@ -52,6 +52,8 @@ export class C2sSession implements ClientSession {
   priority = 0;
   presence: Element | undefined;
   interested = false;
+  connected = true;
+  stanzasReceived = 0;
 
   private state: State = 'awaiting-stream';
   private readonly parser: XmlStreamParser;
@@ -60,9 +62,12 @@ export class C2sSession implements ClientSession {
   private authPending = false;
   private authTimer: NodeJS.Timeout | undefined;
   private readonly log: Logger;
+  private filters: Array<{ filter: OutgoingFilter; priority: number }> = [];
+  /** After XEP-0198 resumption, the session this connection now serves. */
+  private relay: C2sSession | undefined;
 
   constructor(
-    private readonly transport: StreamTransport,
+    private transport: StreamTransport,
     private readonly context: C2sContext,
   ) {
     this.log = context.log;
@@ -77,7 +82,7 @@ export class C2sSession implements ClientSession {
       },
     );
     transport.onData((chunk) => this.parser.write(chunk));
-    transport.onClose(() => this.onTransportClosed());
+    transport.onClose(() => this.onTransportClosed(transport));
     this.authTimer = setTimeout(
       () => this.close(new StreamError('connection-timeout', 'authentication took too long')),
       limits.authTimeoutSeconds * 1000,
@@ -90,10 +95,42 @@ export class C2sSession implements ClientSession {
 
   send(stanza: Element): void {
     if (this.state === 'closed') return;
-    this.transport.write(serialize(stanza));
+    let outgoing: Element | undefined = stanza;
+    for (const { filter } of this.filters) {
+      outgoing = filter(outgoing);
+      if (outgoing === undefined) return;
+    }
+    if (this.connected) this.transport.write(serialize(outgoing));
+  }
+
+  sendNonza(element: Element): void {
+    if (this.state !== 'closed' && this.connected) this.transport.write(serialize(element));
+  }
+
+  addOutgoingFilter(filter: OutgoingFilter, priority: number): () => void {
+    const entry = { filter, priority };
+    this.filters = [...this.filters, entry].sort((a, b) => b.priority - a.priority);
+    return () => {
+      this.filters = this.filters.filter((f) => f !== entry);
+    };
+  }
+
+  takeOverConnection(fresh: ClientSession): boolean {
+    if (!(fresh instanceof C2sSession) || fresh === this) return false;
+    if (this.state !== 'bound' || fresh.state !== 'authenticated' || fresh.username !== this.username) return false;
+    // The old connection may be half-dead; the client has already moved on. Its close event is
+    // ignored below because it is no longer this session's transport.
+    if (this.connected) this.transport.close();
+    this.transport = fresh.transport;
+    this.connected = true;
+    fresh.relay = this;
+    fresh.state = 'closed';
+    clearTimeout(fresh.authTimer);
+    return true;
   }
 
   close(error?: StreamError): void {
+    if (this.relay) return this.relay.close(error);
     if (this.state === 'closed') return;
     if (this.state === 'awaiting-stream') {
       // RFC 6120 §4.9.1.2: an error before the stream is open still opens ours first.
@@ -108,7 +145,13 @@ export class C2sSession implements ClientSession {
     this.finish();
   }
 
-  private onTransportClosed(): void {
+  private onTransportClosed(transport: StreamTransport): void {
+    if (this.relay) return this.relay.onTransportClosed(transport);
+    if (transport !== this.transport) return;
+    if (this.state === 'bound' && this.connected && this.context.events.fire('c2s-connection-lost', { session: this }) === true) {
+      this.connected = false;
+      return;
+    }
     this.parser.end();
     this.finish();
   }
@@ -180,12 +223,13 @@ export class C2sSession implements ClientSession {
   }
 
   private onElement(element: Element): void {
+    if (this.relay) return this.relay.onElement(element);
     if (this.state === 'closed') return;
     const ns = element.attrs.xmlns;
     if (ns === NS.tls) return this.onStartTls(element);
     if (ns === NS.sasl) return this.onSasl(element);
     if (ns === NS.client && isStanzaName(element.name)) return this.onStanza(element);
-    if (this.state === 'bound') {
+    if (this.state === 'bound' || this.state === 'authenticated') {
       const handled = this.context.events.fire(`stream-element/${ns}:${element.name}`, { session: this, element });
       if (handled !== undefined) return;
     }
@@ -393,6 +437,7 @@ export class C2sSession implements ClientSession {
 
   private onBoundStanza(stanza: Element): void {
     const jid = this.jid!;
+    this.stanzasReceived++;
     // RFC 6120 §8.1.2.1: the server stamps `from`; a different one from the client is an error.
     const claimed = stanza.attrs.from as string | undefined;
     if (claimed !== undefined) {

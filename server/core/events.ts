@@ -49,7 +49,10 @@ export type EventMap = {
 } & {
   [K in `iq-${'get' | 'set'}/pre-auth/${string}`]: PreAuthIqEvent;
 } & {
-  /** A non-stanza first-level element of an authenticated stream (e.g. XEP-0198 <enable/>), by "namespace:name". */
+  /**
+   * A non-stanza first-level element of an authenticated stream (e.g. XEP-0198 <enable/>), by
+   * "namespace:name"; fired before and after resource binding (check session.jid).
+   */
   [K in `stream-element/${string}`]: { session: ClientSession; element: Element };
 } & {
   /** Presence with no `to` from a client: its own broadcast (RFC 6121 §4.2, §4.4). */
@@ -62,6 +65,11 @@ export type EventMap = {
   'stream-features': { session: ClientSession; features: Element; authenticated: boolean };
   /** A roster item the user sees changed (or was removed); the roster module pushes it. */
   'roster-item-changed': { username: string; contact: string; version: number };
+  /**
+   * A bound session's connection dropped without a stream close. A handler that returns true
+   * keeps the session bound and detached, waiting to be resumed (XEP-0198); otherwise it ends.
+   */
+  'c2s-connection-lost': SessionEvent;
   'resource-bind': SessionEvent;
   'resource-unbind': SessionEvent;
   'user-created': { username: string };

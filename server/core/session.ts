@@ -18,6 +18,28 @@ export interface ClientSession {
   interested: boolean;
   /** Whether the connection is protected by TLS. */
   readonly secure: boolean;
+  /**
+   * Whether a connection is attached. False while a resumable session (XEP-0198) waits for its
+   * client to come back: stanzas still pass the outgoing filters (which queue them) but are not written.
+   */
+  readonly connected: boolean;
+  /** Stanzas received from the client since binding (XEP-0198 counts from here). */
+  readonly stanzasReceived: number;
+  /** Sends a stanza through the outgoing filters. */
   send(stanza: Element): void;
+  /** Sends a stream-level element (acks, CSI answers): no filters, never queued. */
+  sendNonza(element: Element): void;
+  /**
+   * Adds a filter every outgoing stanza passes, highest priority first; returning undefined
+   * holds or drops the stanza (CSI holds, XEP-0198 counts and queues). Returns a remover.
+   */
+  addOutgoingFilter(filter: OutgoingFilter, priority: number): () => void;
+  /**
+   * XEP-0198 resumption: this session continues on the connection of `fresh`, a newly
+   * authenticated session of the same account, which becomes a relay. False if that is not possible.
+   */
+  takeOverConnection(fresh: ClientSession): boolean;
   close(error?: StreamError): void;
 }
+
+export type OutgoingFilter = (stanza: Element) => Element | undefined;

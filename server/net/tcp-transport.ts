@@ -8,7 +8,7 @@ import type { TlsCredentials } from './tls.js';
 export class TcpTransport implements StreamTransport {
   private socket: Socket;
   private dataListener: ((chunk: Buffer) => void) | undefined;
-  private closeListener: (() => void) | undefined;
+  private readonly closeListeners: Array<() => void> = [];
   private closed = false;
 
   constructor(
@@ -76,7 +76,7 @@ export class TcpTransport implements StreamTransport {
   }
 
   onClose(listener: () => void): void {
-    this.closeListener = listener;
+    this.closeListeners.push(listener);
   }
 
   private attach(socket: Socket): void {
@@ -89,7 +89,7 @@ export class TcpTransport implements StreamTransport {
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
       this.closed = true;
-      this.closeListener?.();
+      for (const listener of this.closeListeners) listener();
     });
   }
 }

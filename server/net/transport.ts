@@ -17,5 +17,6 @@ export interface StreamTransport {
   /** Flushes what was written, then closes. */
   close(): void;
   onData(listener: (chunk: Buffer) => void): void;
+  /** Adds a listener for the end of the connection (several may listen). */
   onClose(listener: () => void): void;
 }
