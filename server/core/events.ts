@@ -72,6 +72,17 @@ export type EventMap = {
   'c2s-connection-lost': SessionEvent;
   'resource-bind': SessionEvent;
   'resource-unbind': SessionEvent;
+  // PEP (XEP-0163), answered by modules/pep.ts, used by the modules built on it (bookmarks,
+  // vCard4, avatars). Each request event returns its result from fire().
+  /** Publish an item to an account's node, creating the node with `options` if needed. Returns PepResult<{ id: string }>. */
+  'pep/publish': { username: string; node: string; id?: string; item: Element; options?: Record<string, string> };
+  /** Items of an account's node, newest first. Returns PepResult<Element[]> (each an <item id>). */
+  'pep/items': { username: string; node: string; ids?: string[]; max?: number };
+  /** Retract an item. Returns PepResult<true>. */
+  'pep/retract': { username: string; node: string; id: string; notify?: boolean };
+  /** Something was published (by the user or the server); conversion modules watch this. Fired after storing. */
+  'pep/item-published': { username: string; node: string; id: string; item: Element; publisher: 'user' | 'server' };
+  'pep/item-retracted': { username: string; node: string; id: string };
   'user-created': { username: string };
   'user-deleted': { username: string };
   'server-started': { domain: string };
@@ -79,3 +90,6 @@ export type EventMap = {
 };
 
 export type EventName = keyof EventMap & string;
+
+/** What a PEP request event returns: the value, or the stanza error a client would get. */
+export type PepResult<T> = { ok: true; value: T } | { ok: false; error: import('../util/errors.js').StanzaError };
