@@ -18,6 +18,7 @@ import ping from './modules/ping.js';
 import presence from './modules/presence.js';
 import register from './modules/register.js';
 import roster from './modules/roster.js';
+import streamManagement from './modules/stream-management.js';
 import time from './modules/time.js';
 import version from './modules/version.js';
 import { closeServer, describeListener, listenDirectTls, listenStartTls, type ListenerInfo } from './net/c2s-listeners.js';
@@ -41,6 +42,7 @@ export const modules: ModuleDefinition[] = [
   presence, // RFC 6121 §3-4 subscriptions and presence
   offline, // XEP-0160 offline messages
   register, // XEP-0077 in-band registration (off unless registration.open)
+  streamManagement, // XEP-0198 acks and resumption
   ping, // XEP-0199
   time, // XEP-0202
   version, // XEP-0092

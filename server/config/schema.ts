@@ -75,6 +75,15 @@ export const configSchema = z
         maxOfflineMessages: 1000,
         maxRosterItems: 1000,
       }),
+    streamManagement: z
+      .object({
+        /** Seconds a dropped phone may take to resume its session (XEP-0198); 0 turns resumption off. */
+        resumeTimeoutSeconds: z.number().int().min(0).max(86_400).default(300),
+        /** Unacknowledged stanzas one session may hold before it is closed. */
+        maxUnackedStanzas: z.number().int().min(10).max(100_000).default(500),
+      })
+      .strict()
+      .default({ resumeTimeoutSeconds: 300, maxUnackedStanzas: 500 }),
     auth: z
       .object({
         /** PBKDF2 iterations for new SCRAM credentials (RFC 7677 recommends at least 4096). */

@@ -23,3 +23,20 @@ export async function rawIq(raw: RawClient, id: string, iq: string): Promise<Ele
   const text = await raw.waitFor(answer);
   return parse(answer.exec(text)![0]) as Element;
 }
+
+/** Signs in with PLAIN over STARTTLS and opens the authenticated stream; returns its features. */
+export async function rawAuthenticate(port: number, username: string, password: string): Promise<{ raw: RawClient; features: string }> {
+  const { raw } = await openSecureStream(port);
+  raw.send(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>${Buffer.from(`\0${username}\0${password}`).toString('base64')}</auth>`);
+  await raw.waitFor(/<success[^>]*(\/>|<\/success>)/);
+  raw.openStream();
+  const features = await raw.waitFor(/<\/stream:features>/);
+  return { raw, features };
+}
+
+/** Signs in and binds `resource`: a raw client ready for stanzas. */
+export async function rawLogin(port: number, username: string, password: string, resource: string): Promise<RawClient> {
+  const { raw } = await rawAuthenticate(port, username, password);
+  await rawIq(raw, 'bind', `<iq type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>${resource}</resource></bind></iq>`);
+  return raw;
+}
