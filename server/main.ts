@@ -12,6 +12,8 @@ import { ModuleHost, type ModuleDefinition } from './core/module-host.js';
 import { Router } from './core/router.js';
 import { SessionManager } from './core/sessions.js';
 import { openStorage, type Storage } from './core/storage/index.js';
+import carbons from './modules/carbons.js';
+import csi from './modules/csi.js';
 import disco from './modules/disco.js';
 import offline from './modules/offline.js';
 import ping from './modules/ping.js';
@@ -43,6 +45,8 @@ export const modules: ModuleDefinition[] = [
   offline, // XEP-0160 offline messages
   register, // XEP-0077 in-band registration (off unless registration.open)
   streamManagement, // XEP-0198 acks and resumption
+  csi, // XEP-0352 client state indication
+  carbons, // XEP-0280 message carbons
   ping, // XEP-0199
   time, // XEP-0202
   version, // XEP-0092
