@@ -9,5 +9,8 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 20_000,
     hookTimeout: 30_000,
+    // Never the real `electron` package: without its binary it downloads one. Tests that need it
+    // replace it with vi.mock (test/app/fake-electron.ts).
+    alias: { electron: new URL('./test/support/electron-unavailable.ts', import.meta.url).pathname },
   },
 });

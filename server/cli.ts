@@ -20,6 +20,7 @@ Usage:
   hearth user del NAME                             delete an account and everything it stored
   hearth user list [--json]                        list accounts
   hearth status [--json]                           registered and online users, listeners
+  hearth admin-link                                the admin page link, with the admin token
 
 Every command takes --config FILE and --data DIR. Without --config, DIR/hearth.json is used
 when it exists. See README.md for every setting.`;
@@ -68,7 +69,9 @@ export async function main(argv: string[]): Promise<number> {
     const [command, ...rest] = positionals;
     switch (command) {
       case 'serve':
-        return await serve(loaded);
+        return await serve(loaded, () => loadConfig({ file: values.config, dataDir: values.data }));
+      case 'admin-link':
+        return adminLink(loaded.config);
       case 'user':
         return await user(loaded.config, rest, values);
       case 'status':
@@ -90,24 +93,73 @@ function print(text: string): void {
   process.stdout.write(`${text}\n`);
 }
 
-async function serve(loaded: Extract<ConfigResult, { ok: true }>): Promise<number> {
-  const { config } = loaded;
-  const log = createLogger(config.log.level);
-  log.info(`Hearth ${hearthVersion} for ${config.domain}, data in ${config.dataDir}${loaded.file ? `, config ${loaded.file}` : ''}`);
-  const server = await startServer(config, { log });
-  const admin = server.listeners.find((l) => l.name === 'admin');
-  if (server.status().registeredUsers === 0) log.info('no accounts yet: add one with `hearth user add NAME`');
-  if (admin) log.info(`admin API on http://${config.adminBind === '*' ? '127.0.0.1' : config.adminBind}:${admin.port}/ (token in ${config.dataDir}/admin-token)`);
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      log.info(`${signal} received, stopping`);
-      resolve();
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-  });
-  await server.stop();
-  return 0;
+async function serve(loaded: Extract<ConfigResult, { ok: true }>, reload: () => ConfigResult): Promise<number> {
+  let { config, file } = loaded;
+  let log = createLogger(config.log.level);
+  // One wake-up for both ways out of a run: a signal (stop) or a restart asked for from the admin UI.
+  let signalled = false;
+  let wake: (() => void) | undefined;
+  const onSignal = (signal: string) => {
+    log.info(`${signal} received, stopping`);
+    signalled = true;
+    wake?.();
+  };
+  process.once('SIGINT', () => onSignal('SIGINT'));
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+
+  for (let run = 0; ; run++) {
+    log.info(`Hearth ${hearthVersion} for ${config.domain}, data in ${config.dataDir}${file ? `, config ${file}` : ''}`);
+    let restartRequested = false;
+    const server = await startServer(config, {
+      log,
+      configFile: file,
+      restart: () => {
+        restartRequested = true;
+        wake?.();
+      },
+    });
+    const admin = server.listeners.find((l) => l.name === 'admin');
+    if (run === 0 && admin) announceAdminPage(config, admin.port, log);
+    if (server.status().registeredUsers === 0 && run === 0) log.info('no accounts yet: finish the setup on the admin page, or add one with `hearth user add NAME --role admin`');
+    await new Promise<void>((resolve) => {
+      wake = resolve;
+      if (signalled || restartRequested) resolve();
+    });
+    await server.stop();
+    if (signalled) return 0;
+
+    const next = reload();
+    if (!next.ok) {
+      log.error(`the saved configuration has problems, restarting with the running one: ${next.errors.join('; ')}`);
+    } else {
+      // Ports chosen by the system (0) stay the same across the restart, so open pages reconnect.
+      const ports = { ...next.config.ports };
+      for (const listener of server.listeners) {
+        const name = listener.name as keyof typeof ports;
+        if (name in ports && ports[name] === 0) ports[name] = listener.port;
+      }
+      config = { ...next.config, ports };
+      file = next.file;
+      log = createLogger(config.log.level);
+    }
+    log.info('restarting with the saved settings');
+  }
+}
+
+/** The admin page's address, with the token in the fragment when the output is a terminal. */
+function announceAdminPage(config: Config, port: number, log: ReturnType<typeof createLogger>): void {
+  const url = adminPageUrl(config, port);
+  const token = readAdminToken(config.dataDir);
+  // The fragment never reaches a server, but output piped to a service log would keep the
+  // token there: only a person at a terminal gets the whole link.
+  if (process.stdout.isTTY && token) print(`\nOpen the Hearth admin page in a browser on this computer:\n  ${url}#token=${token}\n`);
+  else log.info(`admin page on ${url} (\`hearth admin-link\` prints the link with the token; the token is in ${config.dataDir}/admin-token)`);
+}
+
+function adminPageUrl(config: Config, port: number): string {
+  const bind = config.adminBind;
+  const host = bind === '*' || bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind.includes(':') ? `[${bind}]` : bind;
+  return `http://${host}:${port}/`;
 }
 
 async function user(config: Config, args: string[], values: { role?: string; json?: boolean }): Promise<number> {
@@ -149,6 +201,16 @@ async function user(config: Config, args: string[], values: { role?: string; jso
   } finally {
     storage.close();
   }
+}
+
+function adminLink(config: Config): number {
+  const token = readAdminToken(config.dataDir);
+  if (!token) {
+    process.stderr.write(`hearth: there is no admin token in ${config.dataDir} yet: start Hearth once with \`hearth serve\`\n`);
+    return 1;
+  }
+  print(`${adminPageUrl(config, config.ports.admin)}#token=${token}`);
+  return 0;
 }
 
 async function status(config: Config, json: boolean): Promise<number> {

@@ -12,20 +12,32 @@ import { ModuleHost, type ModuleDefinition } from './core/module-host.js';
 import { Router } from './core/router.js';
 import { SessionManager } from './core/sessions.js';
 import { openStorage, type Storage } from './core/storage/index.js';
+import blocking from './modules/blocking.js';
+import bookmarks from './modules/bookmarks.js';
 import carbons from './modules/carbons.js';
+import contactAddresses from './modules/contact-addresses.js';
 import csi from './modules/csi.js';
 import disco from './modules/disco.js';
+import externalServices from './modules/external-services.js';
+import lastActivity from './modules/last-activity.js';
+import mam from './modules/mam.js';
 import offline from './modules/offline.js';
+import pep from './modules/pep/index.js';
 import ping from './modules/ping.js';
 import presence from './modules/presence.js';
+import privateStorage from './modules/private-storage.js';
+import push from './modules/push.js';
 import register from './modules/register.js';
 import roster from './modules/roster.js';
 import streamManagement from './modules/stream-management.js';
 import time from './modules/time.js';
+import vcard from './modules/vcard.js';
 import version from './modules/version.js';
 import { closeServer, describeListener, listenDirectTls, listenStartTls, type ListenerInfo } from './net/c2s-listeners.js';
 import { ensureAdminToken } from './control/admin-token.js';
+import { createControl, type ServerControl } from './control/handlers.js';
 import { startAdminApi } from './control/http-api.js';
+import { defaultUiDir } from './control/static-files.js';
 import { TlsCredentials } from './net/tls.js';
 import type { StreamTransport } from './net/transport.js';
 import { loadCertificate, type LoadedCertificate } from './services/certs/self-signed.js';
@@ -42,20 +54,36 @@ export const modules: ModuleDefinition[] = [
   disco, // XEP-0030 service discovery and XEP-0115 caps
   roster, // RFC 6121 §2 roster with versioning
   presence, // RFC 6121 §3-4 subscriptions and presence
+  pep, // XEP-0163 PEP on XEP-0060 with publish-options (XEP-0223, OMEMO), notifications by caps
+  privateStorage, // XEP-0049 private XML storage (storage:bookmarks is the bookmarks module's)
+  bookmarks, // XEP-0402 bookmarks in PEP, kept in step with XEP-0048 (private XML and PEP, XEP-0411)
+  vcard, // XEP-0054 vcard-temp with XEP-0398/0153 avatar conversion and XEP-0292 vCard4 in PEP
   offline, // XEP-0160 offline messages
   register, // XEP-0077 in-band registration (off unless registration.open)
   streamManagement, // XEP-0198 acks and resumption
   csi, // XEP-0352 client state indication
   carbons, // XEP-0280 message carbons
+  mam, // XEP-0313 message archive with XEP-0359 stanza ids, kept archive.retentionDays
   ping, // XEP-0199
   time, // XEP-0202
   version, // XEP-0092
+  blocking, // XEP-0191 blocking command, enforced above presence, push and delivery
+  push, // XEP-0357 push notifications to the app servers of devices that are not connected
+  externalServices, // XEP-0215 STUN/TURN discovery with coturn credentials (only with turn.host and turn.secret)
+  contactAddresses, // XEP-0157 contact addresses in disco#info (from contactInfo)
+  lastActivity, // XEP-0012 last activity (answers only with privacy.lastActivity)
 ];
 
 export interface ServerOptions {
   log?: Logger;
   /** Pause before answering a failed login (default 1 s); tests shorten it. */
   authFailureDelayMs?: number;
+  /** The config file in use; the admin UI saves settings there (default <dataDir>/hearth.json). */
+  configFile?: string;
+  /** Restarts the server with the saved settings; given by whoever runs it (`hearth serve`, the Electron worker). */
+  restart?: () => void;
+  /** The built admin UI served on the admin port (default dist/renderer); null serves none. */
+  uiDir?: string | null;
 }
 
 export interface ServerStatus {
@@ -74,6 +102,8 @@ export interface HearthServer {
   readonly storage: Storage;
   readonly sessions: SessionManager;
   readonly certificate: LoadedCertificate;
+  /** The control API (contract.ts) called directly: the Electron worker's IPC uses it. */
+  readonly control: ServerControl;
   status(): ServerStatus;
   stop(): Promise<void>;
 }
@@ -130,7 +160,15 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       sessions: sessions.sessionCount,
     });
     const token = ensureAdminToken(config.dataDir);
-    const admin = await startAdminApi({ bind: config.adminBind, port: config.ports.admin, token, routes: { '/api/status': status } });
+    const control = createControl({ config, configFile: options.configFile, storage, sessions, events, serverStatus: status, certificate, log: log.child('control'), restart: options.restart });
+    const admin = await startAdminApi({
+      bind: config.adminBind,
+      port: config.ports.admin,
+      token,
+      routes: { '/api/status': status },
+      control,
+      uiDir: options.uiDir === null ? undefined : (options.uiDir ?? defaultUiDir()),
+    });
     servers.push({ name: 'admin', server: admin });
     listeners.push(...servers.map(({ name, server }) => describeListener(name, server)));
     for (const listener of listeners) log.info(`listening for ${listener.name} on port ${listener.port}`);
@@ -144,10 +182,12 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       storage,
       sessions,
       certificate,
+      control,
       status,
       stop() {
         stopped ??= (async () => {
           events.fire('server-stopping', { domain: config.domain });
+          control.close();
           const closing = servers.map(({ server }) => closeServer(server));
           for (const client of clients) client.close(new StreamError('system-shutdown', 'the server is stopping'));
           await Promise.all(closing);

@@ -1,11 +1,29 @@
 // The configuration file: one JSON object, validated here with defaults and bounds.
 // Every key is documented in README.md; a bad value is reported with the key's full name.
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const port = z.number().int().min(0).max(65535);
 
 /** A listen address: an IP literal or a hostname; '*' means every interface. */
 const listenAddress = z.string().min(1).max(255);
+
+/** A host name or an IP address (no brackets), as XEP-0215 wants in a service's host attribute. */
+const serviceHost = z
+  .string()
+  .max(253)
+  .refine((value) => isIP(value) !== 0 || /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i.test(value), {
+    message: 'must be a host name or an IP address',
+  });
+
+/** An absolute URI (xs:anyURI with a scheme), e.g. mailto:, xmpp:, https: (XEP-0157 §3). */
+const contactUri = z
+  .string()
+  .max(2048)
+  .refine((value) => /^[a-z][a-z0-9+.-]*:\S+$/i.test(value) && URL.canParse(value), {
+    message: 'must be a URI such as mailto:admin@example.org, xmpp:admin@example.org or https://example.org/help',
+  });
+const contactUris = z.array(contactUri).min(1).max(20).optional();
 
 export const configSchema = z
   .object({
@@ -43,6 +61,53 @@ export const configSchema = z
       })
       .strict()
       .default({ open: false }),
+    /** Contact addresses published in the server's disco#info (XEP-0157); none by default. */
+    contactInfo: z
+      .object({
+        abuse: contactUris,
+        admin: contactUris,
+        feedback: contactUris,
+        sales: contactUris,
+        security: contactUris,
+        status: contactUris,
+        support: contactUris,
+      })
+      .strict()
+      .default({}),
+    /** Push notifications (XEP-0357) to the app servers of phone apps. */
+    push: z
+      .object({
+        /** Put the message text in notifications; off, the app server learns only who wrote. */
+        includeBody: z.boolean().default(false),
+      })
+      .strict()
+      .default({ includeBody: false }),
+    /** A STUN/TURN server (e.g. coturn with use-auth-secret) offered to clients for calls (XEP-0215). */
+    turn: z
+      .object({
+        host: serviceHost.optional(),
+        port: port.min(1).default(3478),
+        /** coturn's static-auth-secret: time-limited TURN credentials are derived from it. */
+        secret: z.string().min(16).max(1024).optional(),
+        transports: z.array(z.enum(['udp', 'tcp'])).min(1).max(2).default(['udp', 'tcp']),
+        /** A TURN-over-TLS port ("turns"), when the TURN server has one. */
+        tlsPort: port.min(1).optional(),
+        /** How long handed-out TURN credentials stay valid. */
+        ttlSeconds: z.number().int().min(60).max(604_800).default(86_400),
+      })
+      .strict()
+      .superRefine((turn, context) => {
+        if (turn.host !== undefined && turn.secret === undefined) context.addIssue({ code: 'custom', path: ['secret'], message: 'required when turn.host is set' });
+        if (turn.secret !== undefined && turn.host === undefined) context.addIssue({ code: 'custom', path: ['host'], message: 'required when turn.secret is set' });
+      })
+      .default({ port: 3478, transports: ['udp', 'tcp'], ttlSeconds: 86_400 }),
+    privacy: z
+      .object({
+        /** Answer Last Activity (XEP-0012): server uptime, and to contacts when someone was last online. */
+        lastActivity: z.boolean().default(false),
+      })
+      .strict()
+      .default({ lastActivity: false }),
     limits: z
       .object({
         /** Largest stanza accepted, in bytes; bigger ones close the stream with policy-violation. */
@@ -91,6 +156,16 @@ export const configSchema = z
       })
       .strict()
       .default({ scramIterations: 4096 }),
+    archive: z
+      .object({
+        /**
+         * Days a message stays in the server's archive (XEP-0313), for history on every device.
+         * 0 keeps nothing beyond delivery: no archive at all.
+         */
+        retentionDays: z.number().int().min(0).max(3650).default(7),
+      })
+      .strict()
+      .default({ retentionDays: 7 }),
     log: z
       .object({
         /** debug | info | warn | error. Logs never contain message content or IP addresses. */

@@ -83,6 +83,12 @@ export type EventMap = {
   /** Something was published (by the user or the server); conversion modules watch this. Fired after storing. */
   'pep/item-published': { username: string; node: string; id: string; item: Element; publisher: 'user' | 'server' };
   'pep/item-retracted': { username: string; node: string; id: string };
+  // Private XML storage (XEP-0049, modules/private-storage.ts) asks these before its own store,
+  // so a module can keep one kind of element elsewhere (bookmarks keeps storage:bookmarks in PEP).
+  /** A get for `element` (empty, giving name and namespace). Returns the stored Element, or a StanzaError. */
+  'private-storage/get': { username: string; element: Element };
+  /** A set of `element`. Returns true once stored, or a StanzaError. */
+  'private-storage/set': { username: string; element: Element };
   'user-created': { username: string };
   'user-deleted': { username: string };
   'server-started': { domain: string };

@@ -4,12 +4,14 @@ import { Element } from 'ltx';
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/schema.js';
 import { StanzaError } from '../util/errors.js';
+import { parseJid, type Jid } from '../util/jid.js';
 import type { Logger } from '../util/log.js';
 import type { DiscoIdentity, DiscoRegistry } from './disco-registry.js';
 import type { EventBus } from './event-bus.js';
 import type { EventMap, EventName } from './events.js';
 import type { Router } from './router.js';
 import type { SessionManager } from './sessions.js';
+import type { ArchiveStore } from './storage/archive.js';
 import type { KeyValueStore } from './storage/keyval.js';
 import type { Storage } from './storage/index.js';
 
@@ -39,7 +41,9 @@ export interface ModuleApi {
   addIdentity(identity: DiscoIdentity, jid?: string): void;
   addExtension(form: Element, jid?: string): void;
   addItem(item: { jid: string; name?: string }, jid?: string): void;
+  /** The module's own stores, named `<module>/<name>` in the database. */
   store(name: string, kind: 'keyval'): KeyValueStore;
+  store(name: string, kind: 'archive'): ArchiveStore;
   /** Runs `job` once shortly after start and then every 24 hours (retention work). */
   daily(name: string, job: () => void): void;
   /** Routes a stanza from the server. */
@@ -63,12 +67,13 @@ const dailyMs = 24 * 60 * 60 * 1000;
 
 export class ModuleHost {
   private readonly cleanups: Array<() => void> = [];
-  private readonly pendingIqs = new Map<string, { resolve(e: Element): void; reject(e: Error): void; timer: NodeJS.Timeout }>();
+  private readonly pendingIqs = new Map<string, { to: string; resolve(e: Element): void; reject(e: Error): void; timer: NodeJS.Timeout }>();
 
   constructor(private readonly context: ModuleHostContext) {
-    // Answers to mod.sendIq come back addressed to the server itself.
-    for (const type of ['result', 'error'] as const) {
-      context.events.on('iq/host', ({ stanza }) => this.settleIq(stanza, type), 1000);
+    // Answers to mod.sendIq come back addressed to the server itself, or to the account a module
+    // sent from (XEP-0357 publishes from the user's bare JID).
+    for (const target of ['iq/host', 'iq/bare'] as const) {
+      context.events.on(target, ({ stanza, from }) => this.settleIq(stanza, from), 1000);
     }
   }
 
@@ -85,10 +90,12 @@ export class ModuleHost {
     }
   }
 
-  private settleIq(stanza: Element, type: 'result' | 'error'): true | undefined {
-    if (stanza.attrs.type !== type) return undefined;
+  private settleIq(stanza: Element, from: Jid): true | undefined {
+    const type = stanza.attrs.type;
+    if (type !== 'result' && type !== 'error') return undefined;
     const pending = this.pendingIqs.get(stanza.attrs.id);
-    if (!pending) return undefined;
+    // Only the entity the request went to may answer it (RFC 6120 §8.2.3: same id, addresses swapped).
+    if (!pending || pending.to !== from.toString()) return undefined;
     this.pendingIqs.delete(stanza.attrs.id);
     clearTimeout(pending.timer);
     if (type === 'result') pending.resolve(stanza);
@@ -121,7 +128,8 @@ export class ModuleHost {
       addIdentity: (identity, jid = domain) => disco.addIdentity(jid, identity),
       addExtension: (form, jid = domain) => disco.addExtension(jid, form),
       addItem: (item, jid = domain) => disco.addItem(jid, item),
-      store: (storeName) => storage.keyval(`${name}/${storeName}`),
+      store: ((storeName: string, kind: 'keyval' | 'archive') =>
+        kind === 'archive' ? storage.archive(`${name}/${storeName}`) : storage.keyval(`${name}/${storeName}`)) as ModuleApi['store'],
       daily(jobName, job) {
         const run = () => {
           try {
@@ -147,7 +155,7 @@ export class ModuleHost {
             pendingIqs.delete(id);
             reject(new StanzaError('remote-server-timeout'));
           }, timeoutMs).unref();
-          pendingIqs.set(id, { resolve, reject, timer });
+          pendingIqs.set(id, { to: parseJid(stanza.attrs.to ?? domain)?.toString() ?? '', resolve, reject, timer });
           router.route(stanza, undefined);
         });
       },

@@ -174,7 +174,7 @@ function reroute(mod: ModuleApi, session: ClientSession, stanzas: Element[]): vo
   const bare = session.jid!.toBareString();
   for (const stanza of stanzas) {
     const type = stanza.attrs.type ?? 'normal';
-    if (stanza.name === 'message' && (type === 'chat' || type === 'normal')) {
+    if (stanza.name === 'message' && (type === 'chat' || type === 'normal') && !isCopyForThisDevice(stanza)) {
       const copy = clone(stanza);
       copy.attrs.to = bare;
       if (!copy.getChild('delay', NS.delay)) {
@@ -185,4 +185,15 @@ function reroute(mod: ModuleApi, session: ClientSession, stanzas: Element[]): vo
       mod.send(errorReply(stanza, new StanzaError('recipient-unavailable')));
     }
   }
+}
+
+/**
+ * Archive query results and carbon copies were made for the device that went away; the other
+ * devices have their own, and offline storage must not keep them (XEP-0313, XEP-0280).
+ */
+function isCopyForThisDevice(stanza: Element): boolean {
+  return stanza.getChildElements().some((child) => {
+    const ns = child.getNS() ?? '';
+    return (child.name === 'result' && ns.startsWith('urn:xmpp:mam:')) || (ns === 'urn:xmpp:carbons:2' && (child.name === 'sent' || child.name === 'received'));
+  });
 }

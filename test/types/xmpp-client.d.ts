@@ -21,6 +21,11 @@ declare module '@xmpp/client' {
       get(element: Element, to?: string, timeout?: number): Promise<Element>;
       set(element: Element, to?: string, timeout?: number): Promise<Element>;
     };
+    /** Answers iq requests: a handler returns true (empty result), a payload, or an <error/>; unhandled ones get service-unavailable. */
+    iqCallee: {
+      get(ns: string, name: string, handler: (context: { stanza: Element; element: Element }) => unknown): void;
+      set(ns: string, name: string, handler: (context: { stanza: Element; element: Element }) => unknown): void;
+    };
     saslFactory: { use(name: string, mechanism: unknown): void };
     reconnect: { stop(): void };
   }

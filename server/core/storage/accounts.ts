@@ -47,7 +47,7 @@ export class AccountRepository {
   private readonly insert;
   private readonly updateCredentials;
   private readonly updateRole;
-  private readonly remove;
+  private readonly remove: (username: string) => boolean;
   private readonly countAll;
 
   constructor(
@@ -66,7 +66,15 @@ export class AccountRepository {
        sha256_stored_key = @sha256_stored_key, sha256_server_key = @sha256_server_key WHERE username = @username`,
     );
     this.updateRole = db.prepare('UPDATE accounts SET role = ? WHERE username = ?');
-    this.remove = db.prepare('DELETE FROM accounts WHERE username = ?');
+    const removeAccount = db.prepare('DELETE FROM accounts WHERE username = ?');
+    // Module key-value rows are keyed by owner without a foreign key; they go with the account,
+    // whoever deletes it (the CLI does not run the server's user-deleted event).
+    const removeModuleData = db.prepare('DELETE FROM module_keyval WHERE owner = ?');
+    this.remove = db.transaction((username: string) => {
+      const { changes } = removeAccount.run(username);
+      if (changes === 1) removeModuleData.run(username);
+      return changes === 1;
+    });
     this.countAll = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM accounts');
   }
 
@@ -101,8 +109,9 @@ export class AccountRepository {
     return this.updateRole.run(role, username).changes === 1;
   }
 
+  /** Deletes the account and everything stored for it (rows of other tables go by foreign key or trigger). */
   delete(username: string): boolean {
-    return this.remove.run(username).changes === 1;
+    return this.remove(username);
   }
 
   scramCredentials(username: string, hash: ScramHash): ScramCredentials | undefined {

@@ -2,9 +2,11 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { AccountRepository } from './accounts.js';
+import { ArchiveStore } from './archive.js';
 import { openDatabase, type Db } from './database.js';
 import { KeyValueStore } from './keyval.js';
 import { OfflineRepository } from './offline.js';
+import { PubsubRepository } from './pubsub.js';
 import { RosterRepository } from './roster.js';
 
 export interface Storage {
@@ -12,8 +14,12 @@ export interface Storage {
   accounts: AccountRepository;
   roster: RosterRepository;
   offline: OfflineRepository;
+  /** PEP nodes and items (XEP-0163). */
+  pubsub: PubsubRepository;
   /** A per-module key-value store (DESIGN.md: mod.store(name, 'keyval')). */
   keyval(module: string): KeyValueStore;
+  /** A named message archive (DESIGN.md: mod.store(name, 'archive')). */
+  archive(name: string): ArchiveStore;
   /** A random secret created once per server, e.g. to derive fake SCRAM salts for unknown users. */
   secret(name: string): Buffer;
   close(): void;
@@ -32,7 +38,9 @@ export function openStorage(dataDir: string, options: { scramIterations: number 
     accounts: new AccountRepository(db, options.scramIterations),
     roster: new RosterRepository(db),
     offline: new OfflineRepository(db),
+    pubsub: new PubsubRepository(db),
     keyval: (module) => new KeyValueStore(db, module),
+    archive: (name) => new ArchiveStore(db, name),
     secret(name) {
       insertSecret.run(name, randomBytes(32));
       return selectSecret.get(name)!.value;

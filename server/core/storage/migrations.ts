@@ -68,4 +68,61 @@ export const migrations: Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 2,
+    description: "message archive for mod.store(name, 'archive') (XEP-0313)",
+    sql: `
+      CREATE TABLE archive_items (
+        id INTEGER PRIMARY KEY,
+        store TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        -- The other party: bare JID, and the resource when the stanza named one.
+        with_jid TEXT NOT NULL,
+        with_resource TEXT,
+        -- The archive id clients see: random, so it reveals nothing (XEP-0359 §6).
+        stanza_id TEXT NOT NULL UNIQUE,
+        -- When the server archived it, in ms since the epoch.
+        timestamp INTEGER NOT NULL,
+        stanza TEXT NOT NULL
+      );
+      CREATE INDEX archive_items_by_time ON archive_items(store, owner, timestamp);
+      CREATE INDEX archive_items_by_with ON archive_items(store, owner, with_jid, timestamp);
+      -- An account's archives go with it, also when the CLI deletes it outside the server.
+      -- Account archives are owned by the username; others (rooms) by a JID, which has an '@'
+      -- no username can contain (RFC 7622 §3.3.1).
+      CREATE TRIGGER archive_items_account_deleted AFTER DELETE ON accounts
+      BEGIN
+        DELETE FROM archive_items WHERE owner = OLD.username;
+      END;
+    `,
+  },
+  {
+    version: 3,
+    description: 'PEP nodes and items (XEP-0163, XEP-0060)',
+    sql: `
+      CREATE TABLE pubsub_nodes (
+        owner TEXT NOT NULL REFERENCES accounts(username) ON DELETE CASCADE,
+        node TEXT NOT NULL,
+        -- Node configuration as JSON, keyed by the pubsub#node_config field names without the
+        -- "pubsub#" prefix (access_model, max_items, persist_items, send_last_published_item ...).
+        config TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (owner, node)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE pubsub_items (
+        -- Publication order: a re-published item gets a new seq and becomes the newest.
+        seq INTEGER PRIMARY KEY,
+        owner TEXT NOT NULL,
+        node TEXT NOT NULL,
+        item_id TEXT NOT NULL,
+        published_at INTEGER NOT NULL,
+        -- The payload element as XML; NULL for an item published without one.
+        payload TEXT,
+        UNIQUE (owner, node, item_id),
+        FOREIGN KEY (owner, node) REFERENCES pubsub_nodes(owner, node) ON DELETE CASCADE
+      );
+      CREATE INDEX pubsub_items_by_seq ON pubsub_items(owner, node, seq);
+    `,
+  },
 ];

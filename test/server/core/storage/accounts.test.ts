@@ -77,3 +77,14 @@ describe('database file', () => {
     expect(statSync(databasePath(dir)).mode & 0o777).toBe(0o600);
   });
 });
+
+describe('account deletion', () => {
+  it('also removes what modules stored for the account', () => {
+    storage.accounts.create('hana', 'a good password');
+    storage.keyval('vcard').set('hana', 'vcard', { fn: 'Hana' });
+    storage.keyval('vcard').set('ivan', 'vcard', { fn: 'Ivan' });
+    storage.accounts.delete('hana');
+    expect(storage.keyval('vcard').get('hana', 'vcard')).toBeUndefined();
+    expect(storage.keyval('vcard').get('ivan', 'vcard')).toEqual({ fn: 'Ivan' });
+  });
+});
