@@ -57,8 +57,13 @@ export type EventMap = {
 } & {
   /** Presence with no `to` from a client: its own broadcast (RFC 6121 §4.2, §4.4). */
   'presence/broadcast': { session: ClientSession; stanza: Element };
-  /** The session's first available presence: offline messages and pending requests go out now. */
+  /** The session's first available presence: pending requests go out now. */
   'presence/initial': SessionEvent;
+  /**
+   * The session's priority became non-negative (with its first presence or later): from now on
+   * it takes messages for the account (RFC 6121 §8.5.2), so offline messages go out.
+   */
+  'presence/reachable': SessionEvent;
   /** A message for an account with no resource that can take it; a handler stores it. */
   'message/offline': StanzaEvent & { username: string };
   /** Features offered on a stream; handlers append children to `features`. */

@@ -34,8 +34,7 @@ export default defineModule({
       return true;
     });
 
-    mod.hook('presence/initial', ({ session }) => {
-      if (session.priority < 0) return;
+    mod.hook('presence/reachable', ({ session }) => {
       const messages = mod.storage.offline.list(session.username!);
       if (messages.length === 0) return;
       const delivered: number[] = [];

@@ -30,10 +30,12 @@ export default defineModule({
         return true;
       }
       const initial = session.presence === undefined;
+      const wasReachable = !initial && session.priority >= 0;
       session.priority = parsePriority(stanza);
       session.presence = stanza;
       broadcast(mod, session, stanza);
       if (initial) onInitialPresence(mod, session);
+      if (!wasReachable && session.priority >= 0) mod.fire('presence/reachable', { session });
       return true;
     });
 

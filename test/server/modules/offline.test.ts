@@ -52,6 +52,24 @@ describe('offline messages', () => {
     await stopQuietly(b);
   });
 
+  it('wait while the only session has a negative priority, and come when it turns non-negative', async () => {
+    const [alice, bob] = freshAccounts(t, 'alice', 'bob');
+    const a = await login(t, alice);
+    await a.send(xml('message', { type: 'chat', to: bare(bob) }, xml('body', {}, 'for later')));
+    await settle(a);
+
+    const b = await login(t, bob, { presence: false });
+    const messages = record(b, (s) => s.is('message'));
+    await b.send(xml('presence', {}, xml('priority', {}, '-1')));
+    await settle(b);
+    expect(messages.stanzas).toEqual([]);
+    await b.send(xml('presence', {}, xml('priority', {}, '1')));
+    await settle(b);
+    expect(messages.stanzas.map((m) => m.getChildText('body'))).toEqual(['for later']);
+    await stopQuietly(a);
+    await stopQuietly(b);
+  });
+
   it('are delivered in the order they were sent', async () => {
     const [alice, bob] = freshAccounts(t, 'alice', 'bob');
     const a = await login(t, alice);
