@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    // *.test.tsx are React component tests (test/renderer), each asking for jsdom itself.
+    include: ['test/**/*.test.{ts,tsx}'],
     globalSetup: ['test/support/global-setup.ts'],
     // Integration tests start real servers on ephemeral loopback ports; two cores are the budget.
     pool: 'forks',

@@ -16,7 +16,13 @@ export default function Dashboard() {
     setLive(status);
     setConnectionError(undefined);
   });
-  useEvent('users.changed', (counts) => setLive((previous) => (previous ? { ...previous, ...counts } : previous)));
+  // Counts may change before the first status event: they apply to the status shown, whichever it is.
+  useEvent('users.changed', (counts) =>
+    setLive((previous) => {
+      const shown = previous ?? initial.data;
+      return shown ? { ...shown, ...counts } : shown;
+    }),
+  );
   useEvent('error', ({ message }) => setConnectionError(message));
   const status = live ?? initial.data;
 
@@ -54,7 +60,8 @@ export default function Dashboard() {
         </div>
       </section>
 
-      <RestartNotice status={status} onRestarted={initial.reload} />
+      {/* The status after the restart replaces the live one, which still asks for a restart. */}
+      <RestartNotice status={status} onRestarted={setLive} />
 
       <section aria-labelledby="people-heading" className="section">
         <h2 id="people-heading" className="visually-hidden">

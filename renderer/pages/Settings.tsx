@@ -73,8 +73,8 @@ export default function Settings() {
       {currentStatus && (
         <RestartNotice
           status={currentStatus}
-          onRestarted={() => {
-            setLiveStatus(undefined);
+          onRestarted={(fresh) => {
+            setLiveStatus(fresh);
             saved.reload();
             status.reload();
           }}

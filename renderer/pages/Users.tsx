@@ -262,22 +262,24 @@ function RemoveDialog({ user, onClose, onRemoved }: { user: User | undefined; on
     const result = await action.run(() => api.request('users.remove', { username: user.username }));
     if (result) onRemoved(user);
   };
+  // Escape and Cancel alike: a refusal shown for one user must not greet the next one.
+  const close = () => {
+    action.setError(undefined);
+    onClose();
+  };
   return (
     <Dialog
       open={user !== undefined}
       title={user ? `Remove ${user.username}?` : ''}
       describedBy={`${id}-text`}
-      onClose={() => {
-        action.setError(undefined);
-        onClose();
-      }}
+      onClose={close}
     >
       <p id={`${id}-text`}>
         <span className="mono">{user?.jid}</span> will be deleted with its contacts and stored messages, and its devices are signed out at once. This cannot be undone.
       </p>
       {action.error && <Alert kind="error">{action.error}</Alert>}
       <div className="actions">
-        <Button variant="secondary" onClick={onClose} autoFocus>
+        <Button variant="secondary" onClick={close} autoFocus>
           Cancel
         </Button>
         <Button variant="danger" onClick={remove} pending={action.pending} pendingLabel="Removing…">

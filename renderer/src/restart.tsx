@@ -5,7 +5,7 @@ import type { Status } from '../../server/control/contract';
 import { capitalize, useApi } from './api';
 import { Alert, Button } from './components';
 
-export function RestartNotice({ status, onRestarted }: { status: Status; onRestarted?(): void }) {
+export function RestartNotice({ status, onRestarted }: { status: Status; onRestarted?(status: Status): void }) {
   const api = useApi();
   const [state, setState] = useState<'idle' | 'restarting' | { error: string }>('idle');
 
@@ -19,7 +19,7 @@ export function RestartNotice({ status, onRestarted }: { status: Status; onResta
       const next = await api.request('status', {});
       if (next.ok && !next.value.restartRequired) {
         setState('idle');
-        onRestarted?.();
+        onRestarted?.(next.value);
         return;
       }
     }
