@@ -21,6 +21,7 @@ import disco from './modules/disco.js';
 import externalServices from './modules/external-services.js';
 import lastActivity from './modules/last-activity.js';
 import mam from './modules/mam.js';
+import muc from './modules/muc/index.js';
 import offline from './modules/offline.js';
 import pep from './modules/pep/index.js';
 import ping from './modules/ping.js';
@@ -64,6 +65,7 @@ export const modules: ModuleDefinition[] = [
   csi, // XEP-0352 client state indication
   carbons, // XEP-0280 message carbons
   mam, // XEP-0313 message archive with XEP-0359 stanza ids, kept archive.retentionDays
+  muc, // XEP-0045 group chats at conference.<domain>: persistent rooms, room archives, moderation, self-ping
   ping, // XEP-0199
   time, // XEP-0202
   version, // XEP-0092

@@ -166,6 +166,22 @@ export const configSchema = z
       })
       .strict()
       .default({ retentionDays: 7 }),
+    /** Group chats (XEP-0045) at conference.<domain>; their archives follow archive.retentionDays. */
+    muc: z
+      .object({
+        /** Who may create rooms: accounts of this server ('local'), only its admins, or anyone who can reach it. */
+        roomCreation: z.enum(['local', 'admins', 'anyone']).default('local'),
+        /** Rooms one account may own (persistent ones, and temporary ones while they exist). */
+        maxRoomsPerUser: z.number().int().min(1).max(10_000).default(50),
+        /** Occupants one room may hold; also the highest muc#roomconfig_maxusers an owner can choose. */
+        maxOccupants: z.number().int().min(2).max(10_000).default(100),
+        /** Messages (to the room and private) one occupant may send per minute; 0 for no limit. */
+        messagesPerMinute: z.number().int().min(0).max(100_000).default(60),
+        /** Messages of history a joining device gets unless it asks for fewer (XEP-0045 §7.2.14). */
+        historyMessages: z.number().int().min(0).max(1000).default(20),
+      })
+      .strict()
+      .default({ roomCreation: 'local', maxRoomsPerUser: 50, maxOccupants: 100, messagesPerMinute: 60, historyMessages: 20 }),
     log: z
       .object({
         /** debug | info | warn | error. Logs never contain message content or IP addresses. */

@@ -47,6 +47,17 @@ export type EventMap = {
 } & {
   [K in `iq-${'get' | 'set'}/${TargetKind | 'self'}/${string}`]: IqEvent;
 } & {
+  /**
+   * A stanza for a component host a module serves (ModuleApi.addComponent: conference.<domain>,
+   * later upload. and proxy.), or for any address at it (a room, an occupant). The handler checks
+   * `to.domain`. An iq get/set first fires `iq-get|set/component/<ns>:<name>`, then
+   * `component/iq`; one nobody handles gets service-unavailable, as does a message.
+   * (The `pre-` events of a client's stanza fire by the shape of `to` as for any address.)
+   */
+  [K in `component/${StanzaKind}`]: StanzaEvent;
+} & {
+  [K in `iq-${'get' | 'set'}/component/${string}`]: IqEvent;
+} & {
   [K in `iq-${'get' | 'set'}/pre-auth/${string}`]: PreAuthIqEvent;
 } & {
   /**

@@ -41,6 +41,12 @@ export interface ModuleApi {
   addIdentity(identity: DiscoIdentity, jid?: string): void;
   addExtension(form: Element, jid?: string): void;
   addItem(item: { jid: string; name?: string }, jid?: string): void;
+  /**
+   * Serves `host` (e.g. conference.<domain>) as a component: stanzas to it and to addresses at it
+   * fire the `component/...` events instead of bouncing as remote. Declare its disco identity and
+   * features with `jid` = host, and list it in the server's items with addItem.
+   */
+  addComponent(host: string): void;
   /** The module's own stores, named `<module>/<name>` in the database. */
   store(name: string, kind: 'keyval'): KeyValueStore;
   store(name: string, kind: 'archive'): ArchiveStore;
@@ -128,6 +134,10 @@ export class ModuleHost {
       addIdentity: (identity, jid = domain) => disco.addIdentity(jid, identity),
       addExtension: (form, jid = domain) => disco.addExtension(jid, form),
       addItem: (item, jid = domain) => disco.addItem(jid, item),
+      addComponent(host) {
+        router.addComponent(host);
+        cleanups.push(() => router.removeComponent(host));
+      },
       store: ((storeName: string, kind: 'keyval' | 'archive') =>
         kind === 'archive' ? storage.archive(`${name}/${storeName}`) : storage.keyval(`${name}/${storeName}`)) as ModuleApi['store'],
       daily(jobName, job) {

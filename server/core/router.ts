@@ -1,6 +1,7 @@
-// Routing (RFC 6120 §10, RFC 6121 §8): decides whether a stanza is for the server, an account or
-// a resource, and fires the matching events. Delivery itself is the default handler of those
-// events (core/delivery.ts), so modules can intercept at a higher priority.
+// Routing (RFC 6120 §10, RFC 6121 §8): decides whether a stanza is for the server, an account,
+// a resource or a component host (conference.<domain>), and fires the matching events. Delivery
+// itself is the default handler of those events (core/delivery.ts), so modules can intercept at
+// a higher priority.
 import type { Element } from 'ltx';
 import { StanzaError } from '../util/errors.js';
 import { parseJid, type Jid } from '../util/jid.js';
@@ -11,6 +12,9 @@ import type { EventMap, StanzaEvent, TargetKind } from './events.js';
 import type { ClientSession } from './session.js';
 
 export class Router {
+  /** Component hosts served by modules (conference.<domain> ...): local, not remote domains. */
+  private readonly components = new Set<string>();
+
   constructor(
     private readonly domain: string,
     private readonly events: EventBus<EventMap>,
@@ -36,6 +40,18 @@ export class Router {
     this.dispatch(this.stanzaEvent(stanza, origin, from, to), this.targetKind(to));
   }
 
+  /**
+   * Serves `host` as a component: stanzas to it, and to any address at it, fire the
+   * `component/...` events (events.ts) for the module that registered it.
+   */
+  addComponent(host: string): void {
+    this.components.add(host);
+  }
+
+  removeComponent(host: string): void {
+    this.components.delete(host);
+  }
+
   private targetKind(to: Jid): TargetKind {
     if (to.local === undefined) return 'host';
     return to.resource === undefined ? 'bare' : 'full';
@@ -53,6 +69,7 @@ export class Router {
 
   private dispatch(event: StanzaEvent, kind: TargetKind): void {
     const { stanza, to } = event;
+    if (this.components.has(to.domain)) return this.dispatchToComponent(event);
     if (to.domain !== this.domain) {
       // Federation arrives with the s2s issue; until then remote domains are unreachable.
       if (canBounce(stanza) && stanza.name !== 'presence') event.reply(errorReply(stanza, new StanzaError('remote-server-not-found')));
@@ -65,6 +82,26 @@ export class Router {
     });
     if (handled === undefined && name === 'iq' && (stanza.attrs.type === 'get' || stanza.attrs.type === 'set')) {
       // RFC 6120 §8.4: an iq request nobody understands gets service-unavailable.
+      event.reply(errorReply(stanza, new StanzaError('service-unavailable')));
+    }
+  }
+
+  /** A stanza for a component host or an address at it: the component's module answers. */
+  private dispatchToComponent(event: StanzaEvent): void {
+    const { stanza } = event;
+    const name = stanza.name as StanzaName;
+    const type = stanza.attrs.type as string | undefined;
+    const request = name === 'iq' && (type === 'get' || type === 'set');
+    const handled = this.guard(stanza, event, () => {
+      const payload = request ? iqPayload(stanza) : undefined;
+      if (payload) {
+        const handled = this.events.fire(`iq-${type as 'get' | 'set'}/component/${payload.getNS()}:${payload.getName()}`, { ...event, payload });
+        if (handled !== undefined) return handled;
+      }
+      return this.events.fire(`component/${name}`, event);
+    });
+    // RFC 6120 §8.4 for requests; a message nobody serves bounces too (§10.4.3), presence is dropped.
+    if (handled === undefined && (request || name === 'message') && canBounce(stanza)) {
       event.reply(errorReply(stanza, new StanzaError('service-unavailable')));
     }
   }

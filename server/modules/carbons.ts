@@ -31,8 +31,11 @@ export default defineModule({
 
     // Received: copies to the account's enabled devices that do not get the message itself.
     // Priority 0: after the archive stamped its stanza-id, before delivery (-1000).
-    const copyReceived = ({ stanza, to }: StanzaEvent) => {
+    const copyReceived = ({ stanza, from, to }: StanzaEvent) => {
       if (!eligible(stanza)) return undefined;
+      // §6: a private message from a group chat occupant (a full JID) is not copied: the group
+      // chat service already sends it to every device joined to the room.
+      if (from.resource !== undefined && stanza.getChild('x', mucUserNs)) return undefined;
       const username = to.local!;
       const direct = to.resource !== undefined ? mod.sessions.get(username, to.resource) : undefined;
       const targets = new Set<ClientSession>(direct ? [direct] : mod.sessions.messageTargetsOf(username));

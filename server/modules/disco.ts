@@ -45,9 +45,27 @@ export default defineModule({
         reply(errorReply(stanza, new StanzaError('item-not-found')));
         return true;
       }
-      const query = new Element('query', { xmlns: NS.discoItems });
-      for (const item of mod.disco.items(mod.host)) query.c('item', item.name ? { jid: item.jid, name: item.name } : { jid: item.jid });
-      reply(iqResult(stanza, query));
+      reply(iqResult(stanza, itemsQuery(mod.disco.items(mod.host))));
+      return true;
+    });
+
+    // A component host (conference.<domain> ...) answers from what its module declared under that
+    // host. Addresses at a component (rooms, occupants) are its module's to answer: it hooks these
+    // events at a higher priority, and what it leaves falls through to the router's error.
+    mod.hook(`iq-get/component/${NS.discoInfo}:query`, ({ stanza, payload, to, reply }) => {
+      if (to.local !== undefined || to.resource !== undefined) return undefined;
+      if (payload.attrs.node !== undefined) reply(errorReply(stanza, new StanzaError('item-not-found')));
+      else reply(iqResult(stanza, infoQuery(mod.disco.info(to.domain), undefined)));
+      return true;
+    });
+
+    mod.hook(`iq-get/component/${NS.discoItems}:query`, ({ stanza, payload, to, reply }) => {
+      if (to.local !== undefined || to.resource !== undefined) return undefined;
+      if (payload.attrs.node !== undefined) {
+        reply(errorReply(stanza, new StanzaError('item-not-found')));
+        return true;
+      }
+      reply(iqResult(stanza, itemsQuery(mod.disco.items(to.domain))));
       return true;
     });
 
@@ -82,6 +100,12 @@ function mayDiscoverAccount(mod: ModuleApi, username: string, askerBare: string)
   if (askerBare === `${username}@${mod.host}`) return true;
   const item = mod.storage.roster.item(username, askerBare);
   return item !== undefined && subscriptionHasFrom(item.subscription);
+}
+
+function itemsQuery(items: Array<{ jid: string; name?: string }>): Element {
+  const query = new Element('query', { xmlns: NS.discoItems });
+  for (const item of items) query.c('item', item.name ? { jid: item.jid, name: item.name } : { jid: item.jid });
+  return query;
 }
 
 function infoQuery(info: DiscoInfo, node: string | undefined): Element {

@@ -10,12 +10,14 @@
 import { Element, parse } from 'ltx';
 import type { StanzaEvent } from '../core/events.js';
 import { defineModule, type ModuleApi } from '../core/module-host.js';
-import type { ArchiveItem, ArchiveQuery } from '../core/storage/archive.js';
+import type { ArchiveItem, ArchivePage, ArchiveQuery } from '../core/storage/archive.js';
 import type { Storage } from '../core/storage/index.js';
 import type { KeyValueStore } from '../core/storage/keyval.js';
+import { addField, dataForm, readForm } from '../util/dataforms.js';
 import { StanzaError } from '../util/errors.js';
 import { parseJid, type Jid } from '../util/jid.js';
 import { NS } from '../util/namespaces.js';
+import { parseRsm, rsmNs, rsmResult } from '../util/rsm.js';
 import { elementChildren, errorReply, iqResult } from '../util/stanza.js';
 import { serialize } from '../util/xml.js';
 import { accountDiscoKey } from './disco.js';
@@ -25,7 +27,6 @@ export const mamNs = 'urn:xmpp:mam:2';
 export const mamNs1 = 'urn:xmpp:mam:1';
 const mamExtended = 'urn:xmpp:mam:2#extended';
 export const sidNs = 'urn:xmpp:sid:0';
-const rsmNs = 'http://jabber.org/protocol/rsm';
 const forwardNs = 'urn:xmpp:forward:0';
 const hintsNs = 'urn:xmpp:hints';
 const xdataValidateNs = 'http://jabber.org/protocol/xdata-validate';
@@ -144,14 +145,14 @@ export default defineModule({
     for (const ns of [mamNs, mamNs1]) {
       mod.hook(`iq-get/self/${ns}:query`, ({ stanza, reply }) => {
         const query = new Element('query', { xmlns: ns });
-        query.cnode(queryForm(ns));
+        query.cnode(archiveQueryForm(ns));
         reply(iqResult(stanza, query));
         return true;
       });
 
       mod.hook(`iq-set/self/${ns}:query`, ({ stanza, payload, origin, reply }) => {
         if (!origin?.jid) return undefined;
-        const request = parseQuery(ns, payload, origin.username!);
+        const request = parseArchiveQuery(ns, payload, origin.username!);
         if (!request.ok) {
           reply(errorReply(stanza, request.error));
           return true;
@@ -169,14 +170,7 @@ export default defineModule({
           if (forwarded) origin.send(forwarded);
           else mod.log.warn('skipped an unreadable archived message');
         }
-        const fin = new Element('fin', { xmlns: ns, complete: result.complete ? 'true' : 'false' });
-        const set = fin.c('set', { xmlns: rsmNs });
-        if (result.first !== undefined && result.last !== undefined) {
-          set.c('first', { index: String(result.firstIndex ?? 0) }).t(result.first);
-          set.c('last').t(result.last);
-        }
-        set.c('count').t(String(result.count));
-        reply(iqResult(stanza, fin));
+        reply(iqResult(stanza, archiveFin(ns, result)));
         return true;
       });
 
@@ -284,39 +278,49 @@ function prefsElement(ns: string, prefs: ArchivePrefs): Element {
   return element;
 }
 
-/** §4.1.5: the fields a query form may carry. */
-function queryForm(ns: string): Element {
-  const form = new Element('x', { xmlns: NS.dataForms, type: 'form' });
-  form.c('field', { type: 'hidden', var: 'FORM_TYPE' }).c('value').t(ns);
-  form.c('field', { type: 'jid-single', var: 'with' });
-  form.c('field', { type: 'text-single', var: 'start' });
-  form.c('field', { type: 'text-single', var: 'end' });
-  form.c('field', { type: 'text-single', var: 'before-id' });
-  form.c('field', { type: 'text-single', var: 'after-id' });
+/** §4.1.5: the fields a query form may carry (the group chat archive offers the same). */
+export function archiveQueryForm(ns: string): Element {
+  const form = dataForm('form', ns, [
+    { var: 'with', type: 'jid-single' },
+    { var: 'start', type: 'text-single' },
+    { var: 'end', type: 'text-single' },
+    { var: 'before-id', type: 'text-single' },
+    { var: 'after-id', type: 'text-single' },
+  ]);
   // §4.1.5: list-multi with an open list, never the list of every id.
-  form.c('field', { type: 'list-multi', var: 'ids' }).c('validate', { xmlns: xdataValidateNs, datatype: 'xs:string' }).c('open');
+  addField(form, { var: 'ids', type: 'list-multi' }).c('validate', { xmlns: xdataValidateNs, datatype: 'xs:string' }).c('open');
   return form;
 }
 
-type ParsedQuery = { ok: true; query: ArchiveQuery; flipPage: boolean } | { ok: false; error: StanzaError };
+/** §4.3: the query's answer, with the page's RSM set. */
+export function archiveFin(ns: string, page: ArchivePage): Element {
+  const fin = new Element('fin', { xmlns: ns, complete: page.complete ? 'true' : 'false' });
+  fin.cnode(rsmResult(page));
+  return fin;
+}
+
+export type ParsedQuery = { ok: true; query: ArchiveQuery; flipPage: boolean } | { ok: false; error: StanzaError };
 
 const knownFields = new Set(['FORM_TYPE', 'with', 'start', 'end', 'before-id', 'after-id', 'ids']);
 
-/** A query's data form (§4.1) and RSM set (§4.3) as an archive query. */
-function parseQuery(ns: string, payload: Element, username: string): ParsedQuery {
+/**
+ * A query's data form (§4.1) and RSM set (§4.3) as a query of `owner`'s archive (an account's, or
+ * a room's: `with` is then an occupant JID or the room).
+ */
+export function parseArchiveQuery(ns: string, payload: Element, owner: string): ParsedQuery {
   if (payload.attrs.node !== undefined) {
-    return { ok: false, error: new StanzaError('feature-not-implemented', 'an account archive has no nodes') };
+    return { ok: false, error: new StanzaError('feature-not-implemented', 'this archive has no nodes') };
   }
-  const query: ArchiveQuery = { owner: username, limit: defaultPageSize };
+  const query: ArchiveQuery = { owner, limit: defaultPageSize };
   const fail = (condition: StanzaError['condition'], text: string): ParsedQuery => ({ ok: false, error: new StanzaError(condition, text) });
 
   const form = payload.getChild('x', NS.dataForms);
   if (form) {
-    if (form.attrs.type !== undefined && form.attrs.type !== 'submit') return fail('bad-request', 'the query form must be of type submit');
-    for (const field of form.getChildren('field')) {
-      const name = String(field.attrs.var ?? '');
+    const submitted = readForm(form);
+    if (submitted.type !== undefined && submitted.type !== 'submit') return fail('bad-request', 'the query form must be of type submit');
+    for (const [name, texts] of submitted.fields) {
       if (!knownFields.has(name)) return fail('feature-not-implemented', `the field ${name} is not supported`);
-      const values = field.getChildren('value').map((v) => v.getText().trim());
+      const values = texts.map((v) => v.trim());
       const value = values[0] ?? '';
       if (name === 'FORM_TYPE') {
         if (value !== ns) return fail('bad-request', `FORM_TYPE must be ${ns}`);
@@ -345,40 +349,16 @@ function parseQuery(ns: string, payload: Element, username: string): ParsedQuery
 
   const set = payload.getChild('set', rsmNs);
   if (set) {
-    const max = set.getChild('max');
-    if (max) {
-      const size = parseNonNegativeInteger(max.getText());
-      if (size === undefined) return fail('bad-request', 'max must be a non-negative integer');
-      query.limit = Math.min(size, maxPageSize);
-    }
-    const after = set.getChild('after');
-    if (after) {
-      const id = after.getText().trim();
-      if (id === '') return fail('bad-request', 'after needs an id');
-      query.after = id;
-    }
-    const before = set.getChild('before');
-    if (before) {
-      const id = before.getText().trim();
-      // XEP-0059 §2.5: an empty <before/> asks for the last page.
-      if (id === '') query.reverse = true;
-      else query.before = id;
-    }
-    const index = set.getChild('index');
-    if (index) {
-      const offset = parseNonNegativeInteger(index.getText());
-      if (offset === undefined) return fail('bad-request', 'index must be a non-negative integer');
-      if (after || before) return fail('bad-request', 'index cannot be combined with before or after');
-      query.offset = offset;
-    }
+    const rsm = parseRsm(set);
+    if (rsm instanceof StanzaError) return { ok: false, error: rsm };
+    if (rsm.max !== undefined) query.limit = Math.min(rsm.max, maxPageSize);
+    if (rsm.after !== undefined) query.after = rsm.after;
+    // XEP-0059 §2.5: an empty <before/> asks for the last page.
+    if (rsm.lastPage) query.reverse = true;
+    if (rsm.before !== undefined) query.before = rsm.before;
+    if (rsm.index !== undefined) query.offset = rsm.index;
   }
   return { ok: true, query, flipPage: elementChildren(payload).some((c) => c.name === 'flip-page' && c.getNS() === ns) };
-}
-
-function parseNonNegativeInteger(text: string): number | undefined {
-  const trimmed = text.trim();
-  if (!/^\d{1,9}$/.test(trimmed)) return undefined;
-  return Number(trimmed);
 }
 
 /** XEP-0082 §3.2 DateTime: CCYY-MM-DDThh:mm:ss[.sss]TZD, TZD being Z or ±hh:mm. */
@@ -409,9 +389,21 @@ function resultMessage(ns: string, item: ArchiveItem, queryId: string | undefine
   } catch {
     return undefined;
   }
+  return archiveResultMessage(ns, item, original, queryId, to, ownJid);
+}
+
+/** §4.2: `original` (an archived stanza, parsed) as the result message for a query. */
+export function archiveResultMessage(
+  ns: string,
+  item: Pick<ArchiveItem, 'id' | 'timestamp'>,
+  original: Element,
+  queryId: string | undefined,
+  to: string,
+  archiveJid: string,
+): Element {
   // XEP-0297 §3.2: the forwarded stanza keeps its namespace, or it would inherit the wrapper's.
   if (!original.attrs.xmlns) original.attrs.xmlns = NS.client;
-  const message = new Element('message', { to, from: ownJid });
+  const message = new Element('message', { to, from: archiveJid });
   const result = message.c('result', queryId === undefined ? { xmlns: ns, id: item.id } : { xmlns: ns, queryid: queryId, id: item.id });
   result.c('forwarded', { xmlns: forwardNs }).c('delay', { xmlns: NS.delay, stamp: stamp(item.timestamp) }).up().cnode(original);
   return message;

@@ -92,6 +92,18 @@ describe('IM suite, advanced server', () => {
   it('keeps offline messages', () => {
     expect(serverFeatures).toContain('msgoffline');
   });
+
+  it('has a group chat service (XEP-0045) among the server items, as the Conversations compliance tester looks for it', async () => {
+    const [carol] = freshAccounts(t, 'carol');
+    const client = await login(t, carol);
+    const items = await client.iqCaller.request(xml('iq', { type: 'get', to: 'localhost' }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#items' })));
+    const service = items.getChild('query')!.getChildren('item').map((i) => String(i.attrs.jid)).find((jid) => jid.startsWith('conference.'))!;
+    const info = await client.iqCaller.request(xml('iq', { type: 'get', to: service }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
+    const query = info.getChild('query')!;
+    expect(query.getChildren('identity').map((i) => `${i.attrs.category}/${i.attrs.type}`)).toContain('conference/text');
+    expect(query.getChildren('feature').map((f) => f.attrs.var)).toContain('http://jabber.org/protocol/muc');
+    await stopQuietly(client);
+  });
 });
 
 describe('Mobile suite, advanced server', () => {

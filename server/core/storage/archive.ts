@@ -104,6 +104,7 @@ export class ArchiveStore {
   private readonly selectPosition;
   private readonly removeOlder;
   private readonly removeOwner;
+  private readonly updateStanza;
   private readonly statements = new Map<string, Database.Statement>();
 
   constructor(
@@ -119,6 +120,7 @@ export class ArchiveStore {
     );
     this.removeOlder = db.prepare('DELETE FROM archive_items WHERE store = ? AND timestamp < ?');
     this.removeOwner = db.prepare('DELETE FROM archive_items WHERE store = ? AND owner = ?');
+    this.updateStanza = db.prepare('UPDATE archive_items SET stanza = ? WHERE stanza_id = ? AND store = ? AND owner = ?');
   }
 
   /** Stores the stanza and returns its new archive id. It is on disk when this returns. */
@@ -186,6 +188,14 @@ export class ArchiveStore {
   count(filter: ArchiveFilter): number | undefined {
     const clauses = this.filterClauses(filter);
     return clauses.ok ? this.countWhere(this.where(clauses.clauses)) : undefined;
+  }
+
+  /**
+   * Replaces an item's stanza, keeping its id and time (a retracted message becomes a tombstone,
+   * XEP-0424 §5, XEP-0425 §4); false when the owner's archive has no such item.
+   */
+  replace(owner: string, id: string, stanza: string): boolean {
+    return this.updateStanza.run(stanza, id, this.store, owner).changes === 1;
   }
 
   /** Deletes every item of this store archived before `cutoff` (ms); returns how many. */

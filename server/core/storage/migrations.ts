@@ -125,4 +125,33 @@ export const migrations: Migration[] = [
       CREATE INDEX pubsub_items_by_seq ON pubsub_items(owner, node, seq);
     `,
   },
+  {
+    version: 4,
+    description: 'persistent group chat rooms and their affiliations (XEP-0045)',
+    sql: `
+      CREATE TABLE muc_rooms (
+        -- The room's bare JID (room@conference.<domain>).
+        jid TEXT PRIMARY KEY,
+        -- The room configuration as JSON (modules/muc/config-form.ts RoomConfig).
+        config TEXT NOT NULL,
+        -- The subject and who set it (occupant nick) when; NULL while none was ever set.
+        subject TEXT,
+        subject_nick TEXT,
+        subject_at INTEGER,
+        -- The room's vcard-temp (its avatar, XEP-0486) as XML, set by an owner.
+        vcard TEXT,
+        created_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+
+      CREATE TABLE muc_affiliations (
+        room TEXT NOT NULL REFERENCES muc_rooms(jid) ON DELETE CASCADE,
+        -- A bare JID; 'none' is the absence of a row (XEP-0045 §5.2).
+        jid TEXT NOT NULL,
+        affiliation TEXT NOT NULL CHECK (affiliation IN ('owner', 'admin', 'member', 'outcast')),
+        reason TEXT,
+        PRIMARY KEY (room, jid)
+      ) WITHOUT ROWID;
+      CREATE INDEX muc_affiliations_by_jid ON muc_affiliations(jid);
+    `,
+  },
 ];

@@ -157,6 +157,19 @@ describe('the archive store', () => {
     expect(other.count({ owner: 'alice' })).toBe(1);
   });
 
+  it('replaces one item of one owner in place, keeping its id and time', () => {
+    const ids = fill(3);
+    expect(archive.replace('alice', ids[1]!, '<tombstone/>')).toBe(true);
+    expect(archive.replace('bob', ids[2]!, '<tombstone/>')).toBe(false);
+    const items = page(archive.query({ owner: 'alice' })).items;
+    expect(items.map((i) => [i.id, i.stanza])).toEqual([
+      [ids[0], '<message><body>0</body></message>'],
+      [ids[1], '<tombstone/>'],
+      [ids[2], '<message><body>2</body></message>'],
+    ]);
+    expect(items[1]!.timestamp).toBe(base + 1000);
+  });
+
   it("deletes an owner's whole archive", () => {
     fill(4, 'alice');
     fill(3, 'bob');
