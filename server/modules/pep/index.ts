@@ -256,13 +256,20 @@ function pubsubSet(mod: ModuleApi, service: PepService, event: IqEvent): Outcome
   }
 }
 
-function ownerGet(mod: ModuleApi, service: PepService, event: IqEvent): Outcome {
+/** The pubsub#owner request of an owner's iq (XEP-0060 §8), or the error that answers it. */
+function ownerRequest(mod: ModuleApi, event: IqEvent): Element | StanzaError {
   const problem = accountError(mod, event);
   if (problem) return problem;
   const request = requestOf(event.payload, []);
   if (!request) return new PubsubError('bad-request');
   if (request.name in unsupportedOwnerRequests) return unsupported(unsupportedOwnerRequests[request.name]!);
   if (!isOwner(event)) return new PubsubError('forbidden');
+  return request;
+}
+
+function ownerGet(mod: ModuleApi, service: PepService, event: IqEvent): Outcome {
+  const request = ownerRequest(mod, event);
+  if (request instanceof StanzaError) return request;
   const pubsub = new Element('pubsub', { xmlns: PUBSUB.owner });
   switch (request.name) {
     case 'configure': {
@@ -284,12 +291,8 @@ function ownerGet(mod: ModuleApi, service: PepService, event: IqEvent): Outcome 
 }
 
 function ownerSet(mod: ModuleApi, service: PepService, event: IqEvent): Outcome {
-  const problem = accountError(mod, event);
-  if (problem) return problem;
-  const request = requestOf(event.payload, []);
-  if (!request) return new PubsubError('bad-request');
-  if (request.name in unsupportedOwnerRequests) return unsupported(unsupportedOwnerRequests[request.name]!);
-  if (!isOwner(event)) return new PubsubError('forbidden');
+  const request = ownerRequest(mod, event);
+  if (request instanceof StanzaError) return request;
   const owner = event.to.local!;
   const node = request.attrs.node as string | undefined;
   if (!node) return new PubsubError('bad-request', 'nodeid-required');
