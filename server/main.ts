@@ -148,8 +148,14 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       clients.add(session);
       transport.onClose(() => clients.delete(session));
     };
-    servers.push({ name: 'c2s', server: await listenStartTls({ bind: config.bind, port: config.ports.c2s }, credentials, accept) });
-    servers.push({ name: 'c2sTls', server: await listenDirectTls({ bind: config.bind, port: config.ports.c2sTls }, credentials, accept) });
+    const { limits } = config;
+    const streamOptions = {
+      limits: { maxStanzaBytes: limits.maxStanzaBytes, maxDepth: limits.maxXmlDepth, maxAttributes: limits.maxXmlAttributes },
+      // Clients ping or send whitespace well within this; a silent connection is a dead one.
+      idleTimeoutMs: 20 * 60 * 1000,
+    };
+    servers.push({ name: 'c2s', server: await listenStartTls({ bind: config.bind, port: config.ports.c2s }, credentials, streamOptions, accept) });
+    servers.push({ name: 'c2sTls', server: await listenDirectTls({ bind: config.bind, port: config.ports.c2sTls }, credentials, streamOptions, accept) });
 
     const listeners: ListenerInfo[] = [];
     const status = (): ServerStatus => ({

@@ -4,7 +4,7 @@
 import { Element } from 'ltx';
 import { randomBytes } from 'node:crypto';
 import saslprep from '@mongodb-js/saslprep';
-import { XmlStreamParser, type StreamHeader } from '../net/xml-stream.js';
+import type { StreamHeader } from '../net/xml-stream.js';
 import type { StreamTransport } from '../net/transport.js';
 import { StanzaError, StreamError } from '../util/errors.js';
 import { Jid, parseJid, prepareLocalpart, prepareResourcepart } from '../util/jid.js';
@@ -12,7 +12,6 @@ import type { Logger } from '../util/log.js';
 import { NS } from '../util/namespaces.js';
 import { ScramServerExchange, verifyPassword, type ScramHash } from '../util/scram.js';
 import { canBounce, errorReply, iqPayload, iqResult, isStanzaName } from '../util/stanza.js';
-import { serialize, streamFooter, streamHeader } from '../util/xml.js';
 import type { Config } from '../config/schema.js';
 import type { EventBus } from './event-bus.js';
 import type { EventMap } from './events.js';
@@ -56,7 +55,6 @@ export class C2sSession implements ClientSession {
   stanzasReceived = 0;
 
   private state: State = 'awaiting-stream';
-  private readonly parser: XmlStreamParser;
   private sasl: SaslInProgress | undefined;
   private authFailures = 0;
   private authPending = false;
@@ -72,16 +70,12 @@ export class C2sSession implements ClientSession {
   ) {
     this.log = context.log;
     const { limits } = context.config;
-    this.parser = new XmlStreamParser(
-      { maxStanzaBytes: limits.maxStanzaBytes, maxDepth: limits.maxXmlDepth, maxAttributes: limits.maxXmlAttributes },
-      {
-        streamStart: (header) => this.onStreamStart(header),
-        stanza: (element) => this.onElement(element),
-        streamEnd: () => this.close(),
-        error: (error) => this.close(error),
-      },
-    );
-    transport.onData((chunk) => this.parser.write(chunk));
+    transport.setInputHandlers({
+      streamStart: (header) => this.onStreamStart(header),
+      stanza: (element) => this.onElement(element),
+      streamEnd: () => this.close(),
+      error: (error) => this.close(error),
+    });
     transport.onClose(() => this.onTransportClosed(transport));
     this.authTimer = setTimeout(
       () => this.close(new StreamError('connection-timeout', 'authentication took too long')),
@@ -100,11 +94,11 @@ export class C2sSession implements ClientSession {
       outgoing = filter(outgoing);
       if (outgoing === undefined) return;
     }
-    if (this.connected) this.transport.write(serialize(outgoing));
+    if (this.connected) this.transport.send(outgoing);
   }
 
   sendNonza(element: Element): void {
-    if (this.state !== 'closed' && this.connected) this.transport.write(serialize(element));
+    if (this.state !== 'closed' && this.connected) this.transport.send(element);
   }
 
   addOutgoingFilter(filter: OutgoingFilter, priority: number): () => void {
@@ -134,14 +128,13 @@ export class C2sSession implements ClientSession {
     if (this.state === 'closed') return;
     if (this.state === 'awaiting-stream') {
       // RFC 6120 §4.9.1.2: an error before the stream is open still opens ours first.
-      this.transport.write(streamHeader({ from: this.context.config.domain, id: this.id, version: '1.0' }, NS.client));
+      this.transport.openStream({ from: this.context.config.domain, id: this.id, version: '1.0' }, NS.client);
     }
     if (error) {
-      this.transport.write(serialize(error.toElement()));
+      this.transport.send(error.toElement());
       if (error.condition === 'internal-server-error') this.log.warn('closed a client stream after an internal error');
     }
-    this.transport.write(streamFooter);
-    this.transport.close();
+    this.transport.closeStream();
     this.finish();
   }
 
@@ -152,7 +145,6 @@ export class C2sSession implements ClientSession {
       this.connected = false;
       return;
     }
-    this.parser.end();
     this.finish();
   }
 
@@ -173,7 +165,7 @@ export class C2sSession implements ClientSession {
     const reply: Record<string, string> = { from: domain, id: randomBytes(8).toString('hex'), version: '1.0', 'xml:lang': 'en' };
     const from = header.attributes.from && parseJid(header.attributes.from);
     if (from) reply.to = from.toString();
-    this.transport.write(streamHeader(reply, NS.client));
+    this.transport.openStream(reply, NS.client);
     if (this.state === 'awaiting-stream') this.state = this.username === undefined ? 'negotiating' : 'authenticated';
 
     if (header.defaultNamespace !== NS.client) return this.close(new StreamError('invalid-namespace', 'client streams use jabber:client'));
@@ -238,12 +230,11 @@ export class C2sSession implements ClientSession {
 
   private onStartTls(element: Element): void {
     if (element.name !== 'starttls' || !this.transport.canStartTls || this.state !== 'negotiating') {
-      this.transport.write(serialize(new Element('failure', { xmlns: NS.tls })));
+      this.transport.send(new Element('failure', { xmlns: NS.tls }));
       return this.close();
     }
-    this.transport.write(serialize(new Element('proceed', { xmlns: NS.tls })));
-    // RFC 6120 §5.4.3.3: after TLS the client opens a fresh stream.
-    this.parser.reset();
+    this.transport.send(new Element('proceed', { xmlns: NS.tls }));
+    // RFC 6120 §5.4.3.3: after TLS the client opens a fresh stream (the transport expects it).
     this.state = 'awaiting-stream';
     // A failed handshake closes the socket, and onTransportClosed cleans up.
     this.transport.startTls().catch(() => this.finish());
@@ -299,7 +290,7 @@ export class C2sSession implements ClientSession {
     this.sasl = { mechanism, scram };
     if (data === undefined) {
       // No initial response: ask for it with an empty challenge (RFC 6120 §6.4.2).
-      this.transport.write(serialize(new Element('challenge', { xmlns: NS.sasl })));
+      this.transport.send(new Element('challenge', { xmlns: NS.sasl }));
       return;
     }
     this.scramStep(data);
@@ -318,7 +309,7 @@ export class C2sSession implements ClientSession {
     const step = firstStep ? scram.start(message) : scram.finish(message);
     if (!step.ok) return this.saslFailure(step.condition, step.text);
     if (firstStep) {
-      this.transport.write(serialize(new Element('challenge', { xmlns: NS.sasl }).t(Buffer.from(step.message).toString('base64'))));
+      this.transport.send(new Element('challenge', { xmlns: NS.sasl }).t(Buffer.from(step.message).toString('base64')));
       return;
     }
     const local = prepareLocalpart(scram.username ?? '');
@@ -355,7 +346,7 @@ export class C2sSession implements ClientSession {
     failure.c(condition);
     if (text) failure.c('text', { 'xml:lang': 'en' }).t(text);
     if (condition !== 'not-authorized') {
-      this.transport.write(serialize(failure));
+      this.transport.send(failure);
       return;
     }
     // A constant pause before every wrong-credential answer slows guessing and hides whether
@@ -365,7 +356,7 @@ export class C2sSession implements ClientSession {
     setTimeout(() => {
       this.authPending = false;
       if (this.state === 'closed') return;
-      this.transport.write(serialize(failure));
+      this.transport.send(failure);
       if (this.authFailures >= maxAuthFailures) this.close(new StreamError('policy-violation', 'too many failed authentication attempts'));
     }, this.context.authFailureDelayMs).unref();
     this.log.info('failed authentication attempt');
@@ -376,9 +367,9 @@ export class C2sSession implements ClientSession {
     this.username = username;
     const success = new Element('success', { xmlns: NS.sasl });
     if (additionalData) success.t(additionalData);
-    this.transport.write(serialize(success));
+    this.transport.send(success);
     // RFC 6120 §6.4.6: the stream restarts after SASL success.
-    this.parser.reset();
+    this.transport.restartStream();
     this.state = 'awaiting-stream';
   }
 

@@ -2,7 +2,7 @@
 // (XEP-0368, ALPN "xmpp-client"). Each accepted connection becomes a transport for a session.
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
-import { TcpTransport } from './tcp-transport.js';
+import { TcpTransport, type TcpTransportOptions } from './tcp-transport.js';
 import type { TlsCredentials } from './tls.js';
 import type { StreamTransport } from './transport.js';
 
@@ -18,8 +18,6 @@ export interface ListenOptions {
   port: number;
 }
 
-const idleTimeoutMs = 20 * 60 * 1000;
-
 export function listenAddress(bind: string): string | undefined {
   return bind === '*' ? undefined : bind;
 }
@@ -27,20 +25,22 @@ export function listenAddress(bind: string): string | undefined {
 export async function listenStartTls(
   options: ListenOptions,
   credentials: TlsCredentials,
+  streamOptions: TcpTransportOptions,
   onTransport: (transport: StreamTransport) => void,
 ): Promise<Server> {
-  const server = createTcpServer((socket: Socket) => onTransport(new TcpTransport(socket, credentials, idleTimeoutMs)));
+  const server = createTcpServer((socket: Socket) => onTransport(new TcpTransport(socket, credentials, streamOptions)));
   return listen(server, options);
 }
 
 export async function listenDirectTls(
   options: ListenOptions,
   credentials: TlsCredentials,
+  streamOptions: TcpTransportOptions,
   onTransport: (transport: StreamTransport) => void,
 ): Promise<Server> {
   const server = createTlsServer(
     { ...credentials.options, SNICallback: credentials.sniCallback, ALPNProtocols: ['xmpp-client'] },
-    (socket) => onTransport(new TcpTransport(socket, credentials, idleTimeoutMs)),
+    (socket) => onTransport(new TcpTransport(socket, credentials, streamOptions)),
   );
   // Handshake failures (scanners, old clients) are the client's problem, not ours to log.
   server.on('tlsClientError', (_error, socket) => socket.destroy());

@@ -1,22 +1,41 @@
-// A c2s transport over a TCP socket: plain with STARTTLS (port 5222) or TLS from the first byte
-// (XEP-0368 direct TLS, port 5223).
+// An XMPP stream over a TCP socket: plain with STARTTLS (port 5222) or TLS from the first byte
+// (XEP-0368 direct TLS, port 5223). The stream is one long XML document (RFC 6120 §4), parsed by
+// XmlStreamParser under the configured limits.
+import type { Element } from 'ltx';
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
-import type { ChannelBindingType, StreamTransport } from './transport.js';
+import { StreamError } from '../util/errors.js';
+import { serialize, streamFooter, streamHeader } from '../util/xml.js';
 import type { TlsCredentials } from './tls.js';
+import type { ChannelBindingType, StreamInputHandlers, StreamTransport } from './transport.js';
+import { XmlStreamParser, type XmlStreamLimits } from './xml-stream.js';
+
+export interface TcpTransportOptions {
+  limits: XmlStreamLimits;
+  /** A connection with no traffic (not even whitespace keepalives) this long is dropped. */
+  idleTimeoutMs: number;
+}
 
 export class TcpTransport implements StreamTransport {
   private socket: Socket;
-  private dataListener: ((chunk: Buffer) => void) | undefined;
+  private readonly parser: XmlStreamParser;
+  private handlers: StreamInputHandlers | undefined;
   private readonly closeListeners: Array<() => void> = [];
   private closed = false;
 
   constructor(
     socket: Socket,
     private readonly credentials: TlsCredentials,
-    private readonly idleTimeoutMs: number,
+    private readonly options: TcpTransportOptions,
   ) {
     this.socket = socket;
+    // The parser exists before the session sets its handlers; it forwards to whatever is set then.
+    this.parser = new XmlStreamParser(options.limits, {
+      streamStart: (header) => this.handlers?.streamStart(header),
+      stanza: (element) => this.handlers?.stanza(element),
+      streamEnd: () => this.handlers?.streamEnd(),
+      error: (error: StreamError) => this.handlers?.error(error),
+    });
     this.attach(socket);
   }
 
@@ -26,6 +45,11 @@ export class TcpTransport implements StreamTransport {
 
   get canStartTls(): boolean {
     return !this.secure;
+  }
+
+  /** The TLS socket once secure, for peer-certificate checks (s2s, SASL EXTERNAL). */
+  get tlsSocket(): TLSSocket | undefined {
+    return this.socket instanceof TLSSocket ? this.socket : undefined;
   }
 
   channelBindingTypes(): ChannelBindingType[] {
@@ -40,8 +64,20 @@ export class TcpTransport implements StreamTransport {
     return (this.socket as TLSSocket).exportKeyingMaterial(32, 'EXPORTER-Channel-Binding', Buffer.alloc(0));
   }
 
-  write(data: string): void {
-    if (!this.closed && this.socket.writable) this.socket.write(data);
+  setInputHandlers(handlers: StreamInputHandlers): void {
+    this.handlers = handlers;
+  }
+
+  openStream(attributes: Record<string, string>, contentNamespace: string): void {
+    this.write(streamHeader(attributes, contentNamespace));
+  }
+
+  send(element: Element): void {
+    this.write(serialize(element));
+  }
+
+  restartStream(): void {
+    this.parser.reset();
   }
 
   startTls(): Promise<void> {
@@ -56,11 +92,17 @@ export class TcpTransport implements StreamTransport {
       SNICallback: this.credentials.sniCallback,
     });
     this.socket = secure;
+    this.parser.reset();
     this.attach(secure);
     return new Promise((resolve, reject) => {
       secure.once('secure', () => resolve());
       secure.once('error', reject);
     });
+  }
+
+  closeStream(): void {
+    this.write(streamFooter);
+    this.close();
   }
 
   close(): void {
@@ -71,24 +113,25 @@ export class TcpTransport implements StreamTransport {
     setTimeout(() => this.socket.destroy(), 2000).unref();
   }
 
-  onData(listener: (chunk: Buffer) => void): void {
-    this.dataListener = listener;
-  }
-
   onClose(listener: () => void): void {
     this.closeListeners.push(listener);
+  }
+
+  private write(data: string): void {
+    if (!this.closed && this.socket.writable) this.socket.write(data);
   }
 
   private attach(socket: Socket): void {
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 60_000);
-    socket.setTimeout(this.idleTimeoutMs);
-    socket.on('data', (chunk: Buffer) => this.dataListener?.(chunk));
+    socket.setTimeout(this.options.idleTimeoutMs);
+    socket.on('data', (chunk: Buffer) => this.parser.write(chunk));
     socket.on('timeout', () => socket.destroy());
     // Errors (resets, TLS alerts) end the connection; 'close' follows and cleans up.
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
       this.closed = true;
+      this.parser.end();
       for (const listener of this.closeListeners) listener();
     });
   }
