@@ -39,6 +39,7 @@ import { ensureAdminToken } from './control/admin-token.js';
 import { createControl, type ServerControl } from './control/handlers.js';
 import { startAdminApi } from './control/http-api.js';
 import { defaultUiDir } from './control/static-files.js';
+import { HttpRoutes, listenHttp, listenHttps, publicBaseUrl } from './net/http-server.js';
 import { TlsCredentials } from './net/tls.js';
 import type { StreamTransport } from './net/transport.js';
 import { loadCertificate, type LoadedCertificate } from './services/certs/self-signed.js';
@@ -125,7 +126,10 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     const events = new EventBus<EventMap>();
     const sessions = new SessionManager(config.domain, config.limits.maxResourcesPerAccount);
     const router = new Router(config.domain, events, log.child('router'));
-    const host = new ModuleHost({ config, log, storage, sessions, events, disco: new DiscoRegistry(), router });
+    const http = new HttpRoutes(log.child('http'));
+    let httpsPort = config.ports.https;
+    const publicUrl = () => publicBaseUrl(config.domain, httpsPort, config.http.publicUrl);
+    const host = new ModuleHost({ config, log, storage, sessions, events, disco: new DiscoRegistry(), router, http, publicUrl });
     host.load(modules);
 
     // A deleted account loses its sessions at once (XEP-0077 §3.2, and deletions from the admin).
@@ -156,6 +160,10 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     };
     servers.push({ name: 'c2s', server: await listenStartTls({ bind: config.bind, port: config.ports.c2s }, credentials, streamOptions, accept) });
     servers.push({ name: 'c2sTls', server: await listenDirectTls({ bind: config.bind, port: config.ports.c2sTls }, credentials, streamOptions, accept) });
+    const https = await listenHttps({ bind: config.bind, port: config.ports.https, log }, credentials, http);
+    httpsPort = describeListener('https', https).port;
+    servers.push({ name: 'https', server: https });
+    servers.push({ name: 'http', server: await listenHttp({ bind: config.bind, port: config.ports.http, log }, http, () => httpsPort) });
 
     const listeners: ListenerInfo[] = [];
     const status = (): ServerStatus => ({

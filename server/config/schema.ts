@@ -50,6 +50,22 @@ export const configSchema = z
       })
       .strict()
       .default({ c2s: 5222, c2sTls: 5223, s2s: 5269, http: 5280, https: 5281, admin: 5380 }),
+    http: z
+      .object({
+        /**
+         * The HTTPS address clients reach (upload links, BOSH, WebSocket), when it differs from
+         * https://<domain>:<ports.https>, e.g. behind a router forwarding 443.
+         */
+        publicUrl: z
+          .string()
+          .max(2048)
+          .refine((value) => /^https:\/\/[^/?#]+\/?$/.test(value) && URL.canParse(value), {
+            message: 'must be an https:// address without a path, such as https://chat.example.org',
+          })
+          .optional(),
+      })
+      .strict()
+      .default({}),
     /** Where XMPP listeners bind: every interface by default so phones on the LAN can connect. */
     bind: listenAddress.default('*'),
     /** Where the admin API binds: loopback only unless the admin opens it on purpose. */

@@ -6,6 +6,7 @@ import type { Config } from '../config/schema.js';
 import { StanzaError } from '../util/errors.js';
 import { parseJid, type Jid } from '../util/jid.js';
 import type { Logger } from '../util/log.js';
+import type { HttpRoute, HttpRoutes, UpgradeHandler } from '../net/http-server.js';
 import type { DiscoIdentity, DiscoRegistry } from './disco-registry.js';
 import type { EventBus } from './event-bus.js';
 import type { EventMap, EventName } from './events.js';
@@ -57,6 +58,15 @@ export interface ModuleApi {
   /** Sends an iq get/set from the server and resolves with the result (rejects with the error). */
   sendIq(stanza: Element, timeoutMs?: number): Promise<Element>;
   onStop(cleanup: () => void): void;
+  /** The HTTPS side (net/http-server.ts): routes on the shared listeners, and the URL clients reach them at. */
+  readonly http: ModuleHttpApi;
+}
+
+export interface ModuleHttpApi {
+  route(route: HttpRoute): void;
+  upgrade(path: string, handler: UpgradeHandler): void;
+  /** The HTTPS base URL without a trailing slash (known once the listeners run; call it per request). */
+  publicUrl(): string;
 }
 
 export interface ModuleHostContext {
@@ -67,6 +77,8 @@ export interface ModuleHostContext {
   events: EventBus<EventMap>;
   disco: DiscoRegistry;
   router: Router;
+  http: HttpRoutes;
+  publicUrl: () => string;
 }
 
 const dailyMs = 24 * 60 * 60 * 1000;
@@ -170,6 +182,11 @@ export class ModuleHost {
         });
       },
       onStop: (cleanup) => cleanups.push(cleanup),
+      http: {
+        route: (route) => cleanups.push(this.context.http.add(route)),
+        upgrade: (path, handler) => cleanups.push(this.context.http.addUpgrade(path, handler)),
+        publicUrl: () => this.context.publicUrl(),
+      },
     };
   }
 }

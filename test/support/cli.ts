@@ -33,7 +33,7 @@ export interface ServeProcess {
 }
 
 /** Starts `hearth serve` and resolves once every listener has reported its port. */
-export function serve(args: string[], listenerCount = 3, timeoutMs = 15_000): Promise<ServeProcess> {
+export function serve(args: string[], listenerCount = 5, timeoutMs = 15_000): Promise<ServeProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [hearthBin, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let log = '';
@@ -69,7 +69,7 @@ export function writeTestConfigFile(dir: string): string {
       domain,
       dataDir: join(dir, 'data'),
       bind: '127.0.0.1',
-      ports: { c2s: 0, c2sTls: 0, admin: 0 },
+      ports: { c2s: 0, c2sTls: 0, s2s: 0, http: 0, https: 0, admin: 0 },
       tls: { certFile: process.env.HEARTH_TEST_CERT, keyFile: process.env.HEARTH_TEST_KEY },
     }),
   );

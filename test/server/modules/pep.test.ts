@@ -10,6 +10,7 @@ import { DiscoRegistry } from '../../../server/core/disco-registry.js';
 import delivery from '../../../server/core/delivery.js';
 import { EventBus } from '../../../server/core/event-bus.js';
 import type { EventMap, PepResult } from '../../../server/core/events.js';
+import { HttpRoutes } from '../../../server/net/http-server.js';
 import { ModuleHost } from '../../../server/core/module-host.js';
 import { Router } from '../../../server/core/router.js';
 import { SessionManager } from '../../../server/core/sessions.js';
@@ -559,6 +560,8 @@ describe('the pep events other modules use', () => {
       events,
       disco: new DiscoRegistry(),
       router: new Router(domain, events, silentLogger),
+      http: new HttpRoutes(silentLogger),
+      publicUrl: () => `https://${domain}`,
     });
     try {
       host.load([delivery, pep]);
