@@ -15,6 +15,7 @@ import { openStorage, type Storage } from './core/storage/index.js';
 import blocking from './modules/blocking.js';
 import bookmarks from './modules/bookmarks.js';
 import carbons from './modules/carbons.js';
+import connectionDiscovery from './modules/connection-discovery.js';
 import contactAddresses from './modules/contact-addresses.js';
 import csi from './modules/csi.js';
 import disco from './modules/disco.js';
@@ -75,6 +76,7 @@ export const modules: ModuleDefinition[] = [
   externalServices, // XEP-0215 STUN/TURN discovery with coturn credentials (only with turn.host and turn.secret)
   contactAddresses, // XEP-0157 contact addresses in disco#info (from contactInfo)
   lastActivity, // XEP-0012 last activity (answers only with privacy.lastActivity)
+  connectionDiscovery, // XEP-0156 /.well-known/host-meta lists the BOSH and WebSocket endpoints
 ];
 
 export interface ServerOptions {
