@@ -28,6 +28,7 @@ import pep from './modules/pep/index.js';
 import ping from './modules/ping.js';
 import presence from './modules/presence.js';
 import privateStorage from './modules/private-storage.js';
+import proxy65 from './modules/proxy65/index.js';
 import push from './modules/push.js';
 import register from './modules/register.js';
 import roster from './modules/roster.js';
@@ -76,6 +77,7 @@ export const modules: ModuleDefinition[] = [
   externalServices, // XEP-0215 STUN/TURN discovery with coturn credentials (only with turn.host and turn.secret)
   contactAddresses, // XEP-0157 contact addresses in disco#info (from contactInfo)
   lastActivity, // XEP-0012 last activity (answers only with privacy.lastActivity)
+  proxy65, // XEP-0065 file-transfer proxy at proxy.<domain> (SOCKS5 on ports.proxy65), for this server's accounts
   connectionDiscovery, // XEP-0156 /.well-known/host-meta lists the BOSH and WebSocket endpoints
 ];
 

@@ -47,9 +47,11 @@ export const configSchema = z
         http: port.default(5280),
         https: port.default(5281),
         admin: port.default(5380),
+        /** The XEP-0065 file-transfer proxy (SOCKS5). */
+        proxy65: port.default(5000),
       })
       .strict()
-      .default({ c2s: 5222, c2sTls: 5223, s2s: 5269, http: 5280, https: 5281, admin: 5380 }),
+      .default({ c2s: 5222, c2sTls: 5223, s2s: 5269, http: 5280, https: 5281, admin: 5380, proxy65: 5000 }),
     http: z
       .object({
         /**
@@ -117,6 +119,19 @@ export const configSchema = z
         if (turn.secret !== undefined && turn.host === undefined) context.addIssue({ code: 'custom', path: ['host'], message: 'required when turn.secret is set' });
       })
       .default({ port: 3478, transports: ['udp', 'tcp'], ttlSeconds: 86_400 }),
+    /** The file-transfer proxy (XEP-0065) at proxy.<domain>, for when two devices cannot connect directly. */
+    proxy65: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** The host name or address devices connect to; the domain when unset. */
+        host: serviceHost.optional(),
+        /** Most bytes one transfer may carry. */
+        maxBytes: z.number().int().min(1_048_576).max(17_179_869_184).default(1_073_741_824),
+        /** A transfer (or a connection waiting for activation) silent this long is closed. */
+        idleTimeoutSeconds: z.number().int().min(5).max(3600).default(60),
+      })
+      .strict()
+      .default({ enabled: true, maxBytes: 1_073_741_824, idleTimeoutSeconds: 60 }),
     privacy: z
       .object({
         /** Answer Last Activity (XEP-0012): server uptime, and to contacts when someone was last online. */

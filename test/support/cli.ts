@@ -69,7 +69,7 @@ export function writeTestConfigFile(dir: string): string {
       domain,
       dataDir: join(dir, 'data'),
       bind: '127.0.0.1',
-      ports: { c2s: 0, c2sTls: 0, s2s: 0, http: 0, https: 0, admin: 0 },
+      ports: { c2s: 0, c2sTls: 0, s2s: 0, http: 0, https: 0, admin: 0, proxy65: 0 },
       tls: { certFile: process.env.HEARTH_TEST_CERT, keyFile: process.env.HEARTH_TEST_KEY },
     }),
   );
