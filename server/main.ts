@@ -8,6 +8,7 @@ import delivery from './core/delivery.js';
 import { DiscoRegistry } from './core/disco-registry.js';
 import { EventBus } from './core/event-bus.js';
 import type { EventMap } from './core/events.js';
+import { LoginThrottle } from './core/login-throttle.js';
 import { ModuleHost, type ModuleDefinition } from './core/module-host.js';
 import { Router } from './core/router.js';
 import { SessionManager } from './core/sessions.js';
@@ -41,6 +42,7 @@ import { ensureAdminToken } from './control/admin-token.js';
 import { createControl, type ServerControl } from './control/handlers.js';
 import { startAdminApi } from './control/http-api.js';
 import { defaultUiDir } from './control/static-files.js';
+import { ConnectionGate } from './net/connection-gate.js';
 import { HttpRoutes, listenHttp, listenHttps, publicBaseUrl } from './net/http-server.js';
 import { TlsCredentials } from './net/tls.js';
 import type { StreamTransport } from './net/transport.js';
@@ -83,7 +85,7 @@ export const modules: ModuleDefinition[] = [
 
 export interface ServerOptions {
   log?: Logger;
-  /** Pause before answering a failed login (default 1 s); tests shorten it. */
+  /** Pause before the first wrong-password answer (default 1 s; it doubles with recent failures); tests shorten it. */
   authFailureDelayMs?: number;
   /** The config file in use; the admin UI saves settings there (default <dataDir>/hearth.json). */
   configFile?: string;
@@ -141,6 +143,12 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       for (const session of sessions.sessionsOf(username)) session.close(new StreamError('not-authorized', 'this account was deleted'));
     });
 
+    const loginThrottle = new LoginThrottle({
+      ...config.auth,
+      retentionHours: config.privacy.failedLoginRetentionHours,
+      baseDelayMs: options.authFailureDelayMs ?? 1000,
+    });
+    const forgetOldFailures = setInterval(() => loginThrottle.purge(), 10 * 60_000).unref();
     const c2sContext = {
       config,
       log: log.child('c2s'),
@@ -149,18 +157,29 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       events,
       router,
       unknownUserSecret: storage.secret('scram-unknown-user'),
-      authFailureDelayMs: options.authFailureDelayMs ?? 1000,
+      loginThrottle,
     };
+    const gate = new ConnectionGate({ maxPerAddress: config.limits.maxConnectionsPerAddress, maxUnauthenticated: config.limits.maxUnauthenticatedConnections });
     const accept = (transport: StreamTransport) => {
-      const session = new C2sSession(transport, c2sContext);
+      const admission = gate.admit(transport.remoteAddress);
+      if (typeof admission === 'string') {
+        // Refused with a stream error (RFC 6120 §4.9.3.14), so the client says why.
+        new C2sSession(transport, c2sContext).close(new StreamError('policy-violation', admission));
+        return;
+      }
+      const session = new C2sSession(transport, c2sContext, admission);
       clients.add(session);
-      transport.onClose(() => clients.delete(session));
+      transport.onClose(() => {
+        clients.delete(session);
+        admission.release();
+      });
     };
     const { limits } = config;
     const streamOptions = {
       limits: { maxStanzaBytes: limits.maxStanzaBytes, maxDepth: limits.maxXmlDepth, maxAttributes: limits.maxXmlAttributes },
       // Clients ping or send whitespace well within this; a silent connection is a dead one.
       idleTimeoutMs: 20 * 60 * 1000,
+      bytesPerSecond: limits.c2sBytesPerSecond,
     };
     servers.push({ name: 'c2s', server: await listenStartTls({ bind: config.bind, port: config.ports.c2s }, credentials, streamOptions, accept) });
     servers.push({ name: 'c2sTls', server: await listenDirectTls({ bind: config.bind, port: config.ports.c2sTls }, credentials, streamOptions, accept) });
@@ -207,6 +226,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       stop() {
         stopped ??= (async () => {
           events.fire('server-stopping', { domain: config.domain });
+          clearInterval(forgetOldFailures);
           control.close();
           const closing = servers.map(({ server }) => closeServer(server));
           for (const client of clients) client.close(new StreamError('system-shutdown', 'the server is stopping'));

@@ -136,9 +136,11 @@ export const configSchema = z
       .object({
         /** Answer Last Activity (XEP-0012): server uptime, and to contacts when someone was last online. */
         lastActivity: z.boolean().default(false),
+        /** Hours a failed sign-in (address, account, time) is remembered for the throttle; memory only. */
+        failedLoginRetentionHours: z.number().int().min(1).max(720).default(24),
       })
       .strict()
-      .default({ lastActivity: false }),
+      .default({ lastActivity: false, failedLoginRetentionHours: 24 }),
     limits: z
       .object({
         /** Largest stanza accepted, in bytes; bigger ones close the stream with policy-violation. */
@@ -160,6 +162,12 @@ export const configSchema = z
         maxOfflineMessages: z.number().int().min(0).max(1_000_000).default(1000),
         /** Contacts one roster may hold. */
         maxRosterItems: z.number().int().min(1).max(100_000).default(1000),
+        /** Client connections from one address (an IPv4 address or an IPv6 /64) at once. */
+        maxConnectionsPerAddress: z.number().int().min(1).max(100_000).default(32),
+        /** Client connections that have not signed in yet, from everywhere together. */
+        maxUnauthenticatedConnections: z.number().int().min(1).max(100_000).default(256),
+        /** Bytes per second a client connection may send after a burst; 0 for no limit. */
+        c2sBytesPerSecond: z.number().int().min(0).max(1_073_741_824).default(131_072),
       })
       .strict()
       .default({
@@ -170,6 +178,9 @@ export const configSchema = z
         maxResourcesPerAccount: 20,
         maxOfflineMessages: 1000,
         maxRosterItems: 1000,
+        maxConnectionsPerAddress: 32,
+        maxUnauthenticatedConnections: 256,
+        c2sBytesPerSecond: 131_072,
       }),
     streamManagement: z
       .object({
@@ -184,9 +195,17 @@ export const configSchema = z
       .object({
         /** PBKDF2 iterations for new SCRAM credentials (RFC 7677 recommends at least 4096). */
         scramIterations: z.number().int().min(4096).max(1_000_000).default(4096),
+        /** Failed sign-ins from one address within lockMinutes that lock the address out. */
+        maxFailuresPerAddress: z.number().int().min(3).max(1000).default(10),
+        /** Failed sign-ins on one account within lockMinutes that lock the account out. */
+        maxFailuresPerAccount: z.number().int().min(3).max(10_000).default(30),
+        /** How long a lock lasts, and the window failures are counted in. */
+        lockMinutes: z.number().int().min(1).max(1440).default(15),
+        /** Never throttle sign-ins from this computer (loopback). */
+        exemptLoopback: z.boolean().default(false),
       })
       .strict()
-      .default({ scramIterations: 4096 }),
+      .default({ scramIterations: 4096, maxFailuresPerAddress: 10, maxFailuresPerAccount: 30, lockMinutes: 15, exemptLoopback: false }),
     archive: z
       .object({
         /**

@@ -15,6 +15,8 @@ import { canBounce, errorReply, iqPayload, iqResult, isStanzaName } from '../uti
 import type { Config } from '../config/schema.js';
 import type { EventBus } from './event-bus.js';
 import type { EventMap } from './events.js';
+import type { LoginThrottle } from './login-throttle.js';
+import type { Admission } from '../net/connection-gate.js';
 import type { Router } from './router.js';
 import type { ClientSession, OutgoingFilter } from './session.js';
 import type { SessionManager } from './sessions.js';
@@ -29,8 +31,8 @@ export interface C2sContext {
   router: Router;
   /** Server secret from which fake SCRAM parameters for unknown users are derived. */
   unknownUserSecret: Buffer;
-  /** Delay before a failed authentication is answered, the same whether or not the user exists. */
-  authFailureDelayMs: number;
+  /** Counts failed sign-ins per address and account, and says how long to pause or lock. */
+  loginThrottle: LoginThrottle;
 }
 
 type State = 'awaiting-stream' | 'negotiating' | 'authenticated' | 'bound' | 'closed';
@@ -67,6 +69,8 @@ export class C2sSession implements ClientSession {
   constructor(
     private transport: StreamTransport,
     private readonly context: C2sContext,
+    /** This connection's place in the connection limits; told when it signs in. */
+    private readonly admission?: Admission,
   ) {
     this.log = context.log;
     const { limits } = context.config;
@@ -267,6 +271,8 @@ export class C2sSession implements ClientSession {
     const mechanism = element.attrs.mechanism as string | undefined;
     if (this.sasl) return this.saslFailure('aborted', 'an authentication exchange is already running');
     if (!mechanism || !this.offeredMechanisms().includes(mechanism)) return this.saslFailure('invalid-mechanism');
+    const lockedMs = this.context.loginThrottle.lockedFor(this.transport.remoteAddress);
+    if (lockedMs > 0) return this.saslFailure('temporary-auth-failure', lockedText(lockedMs, 'from this address'));
     const data = decodeSaslPayload(element.getText());
     if (data === 'invalid') return this.saslFailure('incorrect-encoding');
 
@@ -313,7 +319,7 @@ export class C2sSession implements ClientSession {
       return;
     }
     const local = prepareLocalpart(scram.username ?? '');
-    if (!scram.succeeded || !local) return this.saslFailure('not-authorized');
+    if (!scram.succeeded || !local) return this.saslFailure('not-authorized', undefined, local);
     this.authenticated(local, Buffer.from(step.message).toString('base64'));
   }
 
@@ -336,11 +342,12 @@ export class C2sSession implements ClientSession {
     // Verify even when the account is missing, so timing does not tell whether it exists.
     const fallback = { salt: this.context.unknownUserSecret, iterations: this.context.config.auth.scramIterations, storedKey: Buffer.alloc(32), serverKey: Buffer.alloc(32) };
     const valid = verifyPassword('sha256', prepared ?? '', credentials ?? fallback);
-    if (!valid || !credentials || !local) return this.saslFailure('not-authorized');
+    if (!valid || !credentials || !local) return this.saslFailure('not-authorized', undefined, local);
     this.authenticated(local, undefined);
   }
 
-  private saslFailure(condition: string, text?: string): void {
+  /** `username` is the account a wrong password was given for, when the client named one. */
+  private saslFailure(condition: string, text?: string, username?: string): void {
     this.sasl = undefined;
     const failure = new Element('failure', { xmlns: NS.sasl });
     failure.c(condition);
@@ -349,8 +356,9 @@ export class C2sSession implements ClientSession {
       this.transport.send(failure);
       return;
     }
-    // A constant pause before every wrong-credential answer slows guessing and hides whether
-    // the account exists (the answer is identical either way).
+    // A pause before every wrong-credential answer, growing with recent failures, slows guessing;
+    // it is the same whether or not the account exists, so the answer does not tell.
+    const delayMs = this.context.loginThrottle.recordFailure(this.transport.remoteAddress, username);
     this.authFailures++;
     this.authPending = true;
     setTimeout(() => {
@@ -358,12 +366,18 @@ export class C2sSession implements ClientSession {
       if (this.state === 'closed') return;
       this.transport.send(failure);
       if (this.authFailures >= maxAuthFailures) this.close(new StreamError('policy-violation', 'too many failed authentication attempts'));
-    }, this.context.authFailureDelayMs).unref();
+    }, delayMs).unref();
     this.log.info('failed authentication attempt');
   }
 
   private authenticated(username: string, additionalData: string | undefined): void {
     this.sasl = undefined;
+    // A locked account stays locked even for the right password: a guesser who finds it during
+    // the lock learns nothing (RFC 6120 §6.5.12 temporary-auth-failure).
+    const lockedMs = this.context.loginThrottle.lockedFor(this.transport.remoteAddress, username);
+    if (lockedMs > 0) return this.saslFailure('temporary-auth-failure', lockedText(lockedMs, 'for this account'));
+    this.context.loginThrottle.recordSuccess(this.transport.remoteAddress, username);
+    this.admission?.authenticated();
     this.username = username;
     const success = new Element('success', { xmlns: NS.sasl });
     if (additionalData) success.t(additionalData);
@@ -492,4 +506,9 @@ function decodeSaslPayload(text: string): string | undefined | 'invalid' {
   if (trimmed === '=') return '';
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(trimmed) || trimmed.length % 4 !== 0) return 'invalid';
   return Buffer.from(trimmed, 'base64').toString('utf8');
+}
+
+function lockedText(ms: number, scope: string): string {
+  const minutes = Math.ceil(ms / 60_000);
+  return `too many failed sign-ins ${scope}; try again in ${minutes} minute${minutes === 1 ? '' : 's'}`;
 }

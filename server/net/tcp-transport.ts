@@ -7,6 +7,7 @@ import { TLSSocket } from 'node:tls';
 import { StreamError } from '../util/errors.js';
 import { serialize, streamFooter, streamHeader } from '../util/xml.js';
 import type { TlsCredentials } from './tls.js';
+import { ByteRateLimit } from './byte-rate-limit.js';
 import type { ChannelBindingType, StreamInputHandlers, StreamTransport } from './transport.js';
 import { XmlStreamParser, type XmlStreamLimits } from './xml-stream.js';
 
@@ -14,6 +15,8 @@ export interface TcpTransportOptions {
   limits: XmlStreamLimits;
   /** A connection with no traffic (not even whitespace keepalives) this long is dropped. */
   idleTimeoutMs: number;
+  /** Incoming bytes per second after a burst of one largest stanza; 0 for no limit. */
+  bytesPerSecond: number;
 }
 
 export class TcpTransport implements StreamTransport {
@@ -22,6 +25,8 @@ export class TcpTransport implements StreamTransport {
   private handlers: StreamInputHandlers | undefined;
   private readonly closeListeners: Array<() => void> = [];
   private closed = false;
+  private readonly rateLimit: ByteRateLimit | undefined;
+  readonly remoteAddress: string | undefined;
 
   constructor(
     socket: Socket,
@@ -29,6 +34,11 @@ export class TcpTransport implements StreamTransport {
     private readonly options: TcpTransportOptions,
   ) {
     this.socket = socket;
+    this.remoteAddress = socket.remoteAddress;
+    if (options.bytesPerSecond > 0) {
+      // The burst lets one largest stanza through at once, whatever the rate.
+      this.rateLimit = new ByteRateLimit(options.bytesPerSecond, Math.max(options.bytesPerSecond * 2, options.limits.maxStanzaBytes));
+    }
     // The parser exists before the session sets its handlers; it forwards to whatever is set then.
     this.parser = new XmlStreamParser(options.limits, {
       streamStart: (header) => this.handlers?.streamStart(header),
@@ -121,11 +131,23 @@ export class TcpTransport implements StreamTransport {
     if (!this.closed && this.socket.writable) this.socket.write(data);
   }
 
+  private throttle(socket: Socket, bytes: number): void {
+    const pauseMs = this.rateLimit?.take(bytes) ?? 0;
+    if (pauseMs === 0 || socket.isPaused()) return;
+    socket.pause();
+    setTimeout(() => {
+      if (this.socket === socket && !socket.destroyed) socket.resume();
+    }, pauseMs).unref();
+  }
+
   private attach(socket: Socket): void {
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 60_000);
     socket.setTimeout(this.options.idleTimeoutMs);
-    socket.on('data', (chunk: Buffer) => this.parser.write(chunk));
+    socket.on('data', (chunk: Buffer) => {
+      this.parser.write(chunk);
+      this.throttle(socket, chunk.length);
+    });
     socket.on('timeout', () => socket.destroy());
     // Errors (resets, TLS alerts) end the connection; 'close' follows and cleans up.
     socket.on('error', () => socket.destroy());

@@ -11,6 +11,11 @@ export type ChannelBindingType = 'tls-exporter' | 'tls-server-end-point';
 export type StreamInputHandlers = XmlStreamHandlers;
 
 export interface StreamTransport {
+  /**
+   * The peer's IP address, for the sign-in throttle and per-address connection limits only: it
+   * is never logged or stored (see core/login-throttle.ts). Undefined when unknown.
+   */
+  readonly remoteAddress?: string;
   /** Whether the bytes are protected by TLS now. */
   readonly secure: boolean;
   /** Whether STARTTLS can upgrade this transport (false once secure, and for HTTP transports). */

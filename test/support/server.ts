@@ -40,6 +40,9 @@ export function testConfig(dataDir: string, overrides: Record<string, unknown> =
     bind: '127.0.0.1',
     ports: { c2s: 0, c2sTls: 0, s2s: 0, http: 0, https: 0, admin: 0, proxy65: 0 },
     tls: { certFile: process.env.HEARTH_TEST_CERT, keyFile: process.env.HEARTH_TEST_KEY },
+    // Every test client comes from 127.0.0.1: wrong-password tests sharing a server would lock
+    // each other out. The throttle's own tests turn this back off.
+    auth: { exemptLoopback: true },
     ...overrides,
   });
   if (!result.ok) throw new Error(result.errors.join('; '));
