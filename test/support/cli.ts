@@ -32,7 +32,10 @@ export interface ServeProcess {
   exited: Promise<number | null>;
 }
 
-/** Starts `hearth serve` and resolves once every listener has reported its port. */
+/**
+ * Starts `hearth serve` and resolves once at least `listenerCount` listeners have reported their
+ * ports, the admin listener among them (the server logs it last, once every listener is up).
+ */
 export function serve(args: string[], listenerCount = 5, timeoutMs = 15_000): Promise<ServeProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [hearthBin, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -46,7 +49,7 @@ export function serve(args: string[], listenerCount = 5, timeoutMs = 15_000): Pr
     const onText = (text: Buffer) => {
       log += text.toString();
       for (const match of log.matchAll(/listening for (\w+) on port (\d+)/g)) ports[match[1]!] = Number(match[2]);
-      if (Object.keys(ports).length >= listenerCount) {
+      if (Object.keys(ports).length >= listenerCount && ports.admin !== undefined) {
         clearTimeout(timer);
         resolve({ child, ports, output: () => log, exited });
       }
