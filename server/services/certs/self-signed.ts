@@ -14,9 +14,9 @@ export interface LoadedCertificate extends CertificatePair {
   selfSigned: boolean;
 }
 
-/** Names a self-signed certificate for `domain` covers: the domain and Hearth's service hosts. */
-export function certificateNames(domain: string): string[] {
-  return [domain, `conference.${domain}`, `upload.${domain}`, `proxy.${domain}`];
+/** Names a self-signed certificate for `domain` covers: the domain, Hearth's service hosts, and any extra ones. */
+export function certificateNames(domain: string, extraNames: readonly string[] = []): string[] {
+  return [domain, `conference.${domain}`, `upload.${domain}`, `proxy.${domain}`, ...extraNames];
 }
 
 /** The configured certificate, or the self-signed one (created now if missing or about to expire). */
@@ -25,6 +25,10 @@ export async function loadCertificate(options: {
   dataDir: string;
   certFile?: string | undefined;
   keyFile?: string | undefined;
+  /** More names for the self-signed certificate (the onion address); a kept one without them is made anew. */
+  extraNames?: readonly string[] | undefined;
+  /** Make a new self-signed certificate even when the kept one is still good (regenerate on demand). */
+  fresh?: boolean | undefined;
 }): Promise<LoadedCertificate> {
   if (options.certFile && options.keyFile) {
     return {
@@ -38,11 +42,13 @@ export async function loadCertificate(options: {
   const dir = join(options.dataDir, 'certs');
   const certFile = join(dir, `${options.domain}.crt`);
   const keyFile = join(dir, `${options.domain}.key`);
-  if (existsSync(certFile) && existsSync(keyFile)) {
+  if (!options.fresh && existsSync(certFile) && existsSync(keyFile)) {
     const cert = readFileSync(certFile, 'utf8');
-    if (!expiresWithin(cert, 14)) return { cert, key: readFileSync(keyFile, 'utf8'), certFile, keyFile, selfSigned: true };
+    if (!expiresWithin(cert, 14) && coversNames(cert, certificateNames(options.domain, options.extraNames))) {
+      return { cert, key: readFileSync(keyFile, 'utf8'), certFile, keyFile, selfSigned: true };
+    }
   }
-  const pair = await generateSelfSigned(options.domain);
+  const pair = await generateSelfSigned(options.domain, 825, options.extraNames);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   writeFileSync(keyFile, pair.key, { mode: 0o600 });
   chmodSync(keyFile, 0o600);
@@ -50,7 +56,7 @@ export async function loadCertificate(options: {
   return { ...pair, certFile, keyFile, selfSigned: true };
 }
 
-export async function generateSelfSigned(domain: string, validDays = 825): Promise<{ cert: string; key: string }> {
+export async function generateSelfSigned(domain: string, validDays = 825, extraNames: readonly string[] = []): Promise<{ cert: string; key: string }> {
   const notBeforeDate = new Date(Date.now() - 60_000);
   const notAfterDate = new Date(notBeforeDate.getTime() + validDays * 86_400_000);
   const pems = await selfsigned.generate([{ name: 'commonName', value: domain }], {
@@ -63,7 +69,7 @@ export async function generateSelfSigned(domain: string, validDays = 825): Promi
       { name: 'basicConstraints', cA: false },
       { name: 'keyUsage', digitalSignature: true, critical: true },
       { name: 'extKeyUsage', serverAuth: true, clientAuth: true },
-      { name: 'subjectAltName', altNames: certificateNames(domain).map((value) => ({ type: 2 as const, value })) },
+      { name: 'subjectAltName', altNames: certificateNames(domain, extraNames).map((value) => ({ type: 2 as const, value })) },
     ],
   });
   return { cert: pems.cert, key: pems.private };
@@ -74,6 +80,16 @@ function expiresWithin(pem: string, days: number): boolean {
     return new Date(new X509Certificate(pem).validTo).getTime() - Date.now() < days * 86_400_000;
   } catch {
     return true;
+  }
+}
+
+/** Every name is among the certificate's DNS names. */
+export function coversNames(pem: string, names: readonly string[]): boolean {
+  try {
+    const dnsNames = new Set((new X509Certificate(pem).subjectAltName ?? '').split(', ').filter((n) => n.startsWith('DNS:')).map((n) => n.slice(4).toLowerCase()));
+    return names.every((name) => dnsNames.has(name.toLowerCase()));
+  } catch {
+    return false;
   }
 }
 
