@@ -1,0 +1,51 @@
+// Idle memory: the server's RSS with 0, 1,000 and 5,000 (by default) authenticated sessions that
+// sent initial presence and then do nothing, and what each extra session costs.
+import { readProcessUsage } from '../process-usage.js';
+import { closeAll, connectAll, sleep, startPhase, type ScenarioContext } from './context.js';
+import { emptyResult, type ScenarioResult } from './result.js';
+import type { BenchSession } from '../client/session.js';
+
+export interface IdleOptions {
+  /** Session counts to measure at, ascending (0 is the server alone). */
+  sizes: readonly number[];
+  usernames: readonly string[];
+  /** Pause before each reading, so the server has finished with the logins. */
+  settleMs: number;
+}
+
+export async function idleScenario(context: ScenarioContext, options: IdleOptions): Promise<ScenarioResult> {
+  const result = emptyResult();
+  const sizes = [...options.sizes].sort((a, b) => a - b);
+  if (sizes.at(-1)! > options.usernames.length) throw new Error(`${sizes.at(-1)} sessions need as many accounts, there are ${options.usernames.length}`);
+  const sessions: BenchSession[] = [];
+  const readings: Array<{ sessions: number; rssKiB: number }> = [];
+  try {
+    for (const size of sizes) {
+      const phase = startPhase(context.pid);
+      sessions.push(...(await connectAll(context, options.usernames.slice(sessions.length, size))));
+      result.phases[`connect to ${size}`] = phase.stop();
+      await sleep(options.settleMs);
+      const lost = sessions.filter((s) => !s.open).length;
+      if (lost > 0) result.notes.push(`${lost} idle sessions were closed by the server before the reading at ${size}`);
+      const rssKiB = context.pid === undefined ? Number.NaN : readProcessUsage(context.pid).rssKiB;
+      readings.push({ sessions: size, rssKiB });
+      result.figures[`idle.rss.${size}`] = rssKiB / 1024;
+      context.progress(`  ${size} idle sessions: RSS ${(rssKiB / 1024).toFixed(1)} MiB`);
+    }
+  } finally {
+    await closeAll(sessions);
+  }
+  result.figures['idle.kibPerSession'] = kibPerSession(readings);
+  return result;
+}
+
+/**
+ * The marginal memory of one more session: the RSS slope between the two largest counts, so
+ * what the server allocates once (caches, JIT, the first buffers) does not count per session.
+ */
+export function kibPerSession(readings: ReadonlyArray<{ sessions: number; rssKiB: number }>): number {
+  if (readings.length < 2) return Number.NaN;
+  const [smaller, larger] = readings.slice(-2) as [{ sessions: number; rssKiB: number }, { sessions: number; rssKiB: number }];
+  if (larger.sessions === smaller.sessions) return Number.NaN;
+  return (larger.rssKiB - smaller.rssKiB) / (larger.sessions - smaller.sessions);
+}
