@@ -1,11 +1,11 @@
 // The tray icon and its menu, rebuilt whenever the server's state changes. The menu's content
 // comes from trayMenuModel (plain data, tested on its own); this file only maps it to Electron.
-import { app, clipboard, Menu, nativeImage, Tray, type MenuItemConstructorOptions } from 'electron';
+import { app, clipboard, dialog, Menu, nativeImage, Tray, type MenuItemConstructorOptions } from 'electron';
 import { join } from 'node:path';
 import type { Autostart } from './autostart.js';
 import type { ServerProcess } from './server-process.js';
 import { describeServerState } from './server-state.js';
-import { serverAddress, trayMenuModel, type TrayAction, type TrayMenuItem } from './tray-menu.js';
+import { serverAddress, torToggle, trayMenuModel, type TrayAction, type TrayMenuItem } from './tray-menu.js';
 import type { Windows } from './windows.js';
 
 export interface TrayOptions {
@@ -60,6 +60,16 @@ export function setupTray(options: TrayOptions): Tray {
       case 'stop-server':
         void server.stop();
         break;
+      case 'toggle-tor': {
+        const change = torToggle(server.state);
+        if (!change) break;
+        // The server answers once tor runs (or has stopped); the `status` event updates the tick.
+        void server.request('tor.setEnabled', change).then((result) => {
+          if (!result.ok) dialog.showErrorBox(change.enabled ? 'Tor could not start' : 'Tor could not stop', result.error);
+          refresh();
+        });
+        break;
+      }
       case 'toggle-autostart':
         autostart.setEnabled(!autostart.isEnabled());
         refresh();

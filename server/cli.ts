@@ -3,12 +3,20 @@ import { parseArgs } from 'node:util';
 import { loadConfig, type ConfigResult } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { readAdminToken } from './control/admin-token.js';
+import type { ControlResult, RequestName, TorStatus } from './control/contract.js';
+import { configFileFor } from './control/settings-file.js';
+import { saveTorSettings } from './control/tor.js';
 import { preparePassword, roles, type Role } from './core/storage/accounts.js';
 import { openStorage } from './core/storage/index.js';
 import { startServer, type ServerStatus } from './main.js';
+import { certCommand, CertUsageError } from './cli-cert.js';
+import { findExecutable, missingTorMessage } from './services/tor/binary.js';
+import { readOnionAddress } from './services/tor/onion-keys.js';
+import { torPaths } from './services/tor/torrc.js';
 import { prepareLocalpart } from './util/jid.js';
 import { createLogger } from './util/log.js';
 import { hearthVersion } from './util/version.js';
+import { inviteCommand } from './cli-invite.js';
 
 const usage = `Hearth ${hearthVersion}: a private XMPP chat server for a family.
 
@@ -21,6 +29,21 @@ Usage:
   hearth user list [--json]                        list accounts
   hearth status [--json]                           registered and online users, listeners
   hearth admin-link                                the admin page link, with the admin token
+  hearth tor status|on|off [--json]                the onion service: its state and address, or
+                                                   switch it on or off (saved for the next start)
+  hearth invite create [--role R] [--circle C]... [--uses N] [--expires D] [--label TEXT] [--inviter NAME]
+                                                   an invitation link for new people, with a QR code
+                                                   (D: days, such as 7, 7d or 2w)
+  hearth invite list [--json]                      invitations, their links and how many are used
+  hearth invite revoke ID                          withdraw an invitation
+  hearth cert status [--json]                      the certificate: issuer, names, expiry, fingerprint,
+                                                   which apps accept it, renewal
+  hearth cert import --cert FILE --key FILE [--chain FILE]
+                                                   use a certificate from elsewhere (checked first)
+  hearth cert selfsigned                           make a new self-signed certificate
+  hearth cert request --acme-directory URL [--challenge http-01|tls-alpn-01|dns-01] [--email ADDRESS]
+                                                   get a certificate from Let's Encrypt or another
+                                                   ACME authority (Hearth must be running)
 
 Every command takes --config FILE and --data DIR. Without --config, DIR/hearth.json is used
 when it exists. See README.md for every setting.`;
@@ -38,6 +61,17 @@ export async function main(argv: string[]): Promise<number> {
         data: { type: 'string', short: 'd' },
         role: { type: 'string' },
         json: { type: 'boolean' },
+        circle: { type: 'string', multiple: true },
+        uses: { type: 'string' },
+        expires: { type: 'string' },
+        label: { type: 'string' },
+        inviter: { type: 'string' },
+        cert: { type: 'string' },
+        key: { type: 'string' },
+        chain: { type: 'string' },
+        'acme-directory': { type: 'string' },
+        challenge: { type: 'string' },
+        email: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -76,11 +110,20 @@ export async function main(argv: string[]): Promise<number> {
         return await user(loaded.config, rest, values);
       case 'status':
         return await status(loaded.config, values.json ?? false);
+      case 'tor':
+        return await tor(loaded.config, loaded.file, rest, values.json ?? false);
+      case 'invite': {
+        const config = loaded.config;
+        const context = { config, print, usage: (message: string) => new UsageError(message), request: (name: RequestName, input: unknown) => controlRequest(config, name, input) };
+        return await inviteCommand(context, rest, values);
+      }
+      case 'cert':
+        return await certCommand(loaded.config, rest, { ...values, acmeDirectory: values['acme-directory'] }, controlRequest);
       default:
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (error) {
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof CertUsageError) {
       process.stderr.write(`${error.message}\n\n${usage}\n`);
       return 2;
     }
@@ -221,6 +264,7 @@ async function status(config: Config, json: boolean): Promise<number> {
       print(`Hearth ${live.version} is running for ${live.domain} (up ${formatDuration(live.uptimeSeconds)}).`);
       print(`Users: ${live.registeredUsers} registered, ${live.onlineUsers} online (${live.sessions} connections).`);
       for (const l of live.listeners) print(`Listening: ${l.name} on ${l.address} port ${l.port}`);
+      for (const line of describeFederation(live.federation)) print(line);
     }
     return 0;
   }
@@ -230,6 +274,16 @@ async function status(config: Config, json: boolean): Promise<number> {
   if (json) print(JSON.stringify({ running: false, domain: config.domain, registeredUsers, onlineUsers: 0, listeners: [] }));
   else print(`Hearth is not running for ${config.domain} (${registeredUsers} registered users). Start it with: hearth serve`);
   return 3;
+}
+
+/** Federation in a few lines; absent from servers that predate it. */
+function describeFederation(federation: ServerStatus['federation'] | undefined): string[] {
+  if (!federation) return [];
+  if (!federation.enabled) return ['Federation: off (s2s.enabled is false).'];
+  const lines = [`Federation: ${federation.outgoingLinks} outgoing and ${federation.incomingLinks} incoming links${federation.connectedDomains.length > 0 ? ` (${federation.connectedDomains.join(', ')})` : ''}.`];
+  for (const problem of federation.lastErrors) lines.push(`  ${problem.domain}: ${problem.error} (${new Date(problem.at).toISOString()})`);
+  if (federation.insecureDomains.length > 0) lines.push(`  Invalid certificates accepted from: ${federation.insecureDomains.join(', ')} (s2s.insecureDomains)`);
+  return lines;
 }
 
 async function fetchLiveStatus(config: Config): Promise<ServerStatus | undefined> {
@@ -244,6 +298,84 @@ async function fetchLiveStatus(config: Config): Promise<ServerStatus | undefined
   } catch {
     return undefined;
   }
+}
+
+/**
+ * `hearth tor status|on|off`: asks the running server (which starts or stops tor at once), or,
+ * when none runs, reads and saves the config file (Tor then starts with Hearth).
+ */
+async function tor(config: Config, file: string | undefined, args: string[], json: boolean): Promise<number> {
+  const [action] = args;
+  if (action === 'status') {
+    const live = await controlRequest(config, 'tor.status', {});
+    if (live && !live.ok) throw new Error(live.error);
+    if (live) {
+      const value = live.value as TorStatus;
+      if (json) print(JSON.stringify({ serverRunning: true, ...value }));
+      else for (const line of describeTor(value)) print(line);
+      return 0;
+    }
+    const onionAddress = readOnionAddress(torPaths(config.dataDir));
+    if (json) print(JSON.stringify({ serverRunning: false, enabled: config.tor.enabled, ...(onionAddress ? { onionAddress } : {}) }));
+    else {
+      print(`Hearth is not running; Tor is switched ${config.tor.enabled ? 'on' : 'off'} for its next start.`);
+      if (onionAddress) print(`Onion address: ${onionAddress}`);
+    }
+    return 3;
+  }
+  if (action !== 'on' && action !== 'off') throw new UsageError(`unknown tor command "${action ?? ''}"`);
+  const enabled = action === 'on';
+  const live = await controlRequest(config, 'tor.setEnabled', { enabled });
+  if (live) {
+    if (!live.ok) throw new Error(live.error);
+    for (const line of describeTor(live.value as TorStatus)) print(line);
+    return 0;
+  }
+  if (enabled && !findExecutable(config.tor.binary)) throw new Error(missingTorMessage(config.tor.binary));
+  const saved = saveTorSettings(configFileFor(config, file), config, { enabled });
+  if (!saved.ok) throw new Error(saved.error);
+  print(enabled ? 'Saved: Tor starts with Hearth (hearth serve).' : 'Saved: Tor stays off when Hearth starts.');
+  return 0;
+}
+
+function describeTor(status: TorStatus): string[] {
+  const state: Record<TorStatus['state'], string> = {
+    off: 'Tor is off.',
+    starting: 'Tor is starting.',
+    running: status.bootstrapped ? 'Tor is on and connected to the Tor network.' : 'Tor is on, connecting to the Tor network.',
+    restarting: 'Tor stopped unexpectedly and starts again in a moment.',
+    failed: 'Tor is switched on but cannot run.',
+    stopping: 'Tor is stopping.',
+  };
+  const lines = [state[status.state]];
+  if (status.bootstrap && status.state === 'running' && !status.bootstrapped) lines.push(`Progress: ${status.bootstrap.progress} % (${status.bootstrap.summary})`);
+  if (status.onionAddress) lines.push(`Onion address: ${status.onionAddress}`);
+  if (status.lastError && status.state !== 'off') lines.push(`Last error: ${status.lastError}`);
+  return lines;
+}
+
+/** A control API request to the running server, or undefined when none answers. */
+async function controlRequest(config: Config, name: RequestName, input: unknown): Promise<ControlResult<unknown> | undefined> {
+  const token = readAdminToken(config.dataDir);
+  if (!token) return undefined;
+  try {
+    // tor.setEnabled waits for tor's control port: give it time.
+    const response = await fetch(`${adminApiBase(config)}/api/${name}`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify(input),
+      signal: AbortSignal.timeout(30_000),
+    });
+    if (!response.ok) return undefined;
+    return (await response.json()) as ControlResult<unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+function adminApiBase(config: Config): string {
+  const host = config.adminBind === '*' || config.adminBind === '0.0.0.0' ? '127.0.0.1' : config.adminBind;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${config.ports.admin}`;
 }
 
 /** From standard input when it is not a terminal (scripts), otherwise typed without echo. */

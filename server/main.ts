@@ -13,15 +13,19 @@ import { ModuleHost, type ModuleDefinition } from './core/module-host.js';
 import { Router } from './core/router.js';
 import { SessionManager } from './core/sessions.js';
 import { openStorage, type Storage } from './core/storage/index.js';
+import adhoc from './modules/adhoc.js';
 import blocking from './modules/blocking.js';
 import bookmarks from './modules/bookmarks.js';
 import carbons from './modules/carbons.js';
-import connectionDiscovery from './modules/connection-discovery.js';
+import circles from './modules/circles/index.js';
+import connectionDiscovery, { boshPath, webSocketPath } from './modules/connection-discovery.js';
 import contactAddresses from './modules/contact-addresses.js';
 import csi from './modules/csi.js';
 import disco from './modules/disco.js';
 import externalServices from './modules/external-services.js';
+import invites from './modules/invites/index.js';
 import lastActivity from './modules/last-activity.js';
+import limitedAccounts from './modules/limited-accounts.js';
 import mam from './modules/mam.js';
 import muc from './modules/muc/index.js';
 import offline from './modules/offline.js';
@@ -43,10 +47,21 @@ import { createControl, type ServerControl } from './control/handlers.js';
 import { startAdminApi } from './control/http-api.js';
 import { defaultUiDir } from './control/static-files.js';
 import { ConnectionGate } from './net/connection-gate.js';
+import { attachBosh } from './net/bosh.js';
 import { HttpRoutes, listenHttp, listenHttps, publicBaseUrl } from './net/http-server.js';
 import { TlsCredentials } from './net/tls.js';
 import type { StreamTransport } from './net/transport.js';
-import { loadCertificate, type LoadedCertificate } from './services/certs/self-signed.js';
+import { attachWebSocket } from './net/websocket.js';
+import { loadActiveCertificate } from './services/certs/active-certificate.js';
+import { CertificateService } from './services/certs/certificate-service.js';
+import type { Clock } from './services/certs/clock.js';
+import type { LoadedCertificate } from './services/certs/self-signed.js';
+import { setupLanDiscovery } from './services/mdns/lan-discovery.js';
+import { onionCertificateNames, setupTor } from './services/tor/setup.js';
+import type { TorService } from './services/tor/tor-service.js';
+import type { S2sResolver } from './s2s/resolver.js';
+import { setupFederation, type Federation } from './s2s/setup.js';
+import type { FederationStatus } from './s2s/status.js';
 import { StreamError } from './util/errors.js';
 import { createLogger, type Logger } from './util/log.js';
 import { hearthVersion } from './util/version.js';
@@ -81,6 +96,10 @@ export const modules: ModuleDefinition[] = [
   lastActivity, // XEP-0012 last activity (answers only with privacy.lastActivity)
   proxy65, // XEP-0065 file-transfer proxy at proxy.<domain> (SOCKS5 on ports.proxy65), for this server's accounts
   connectionDiscovery, // XEP-0156 /.well-known/host-meta lists the BOSH and WebSocket endpoints
+  limitedAccounts, // limited accounts (children, guests) reach nobody on other servers
+  adhoc, // XEP-0050 ad-hoc commands: the list, and item-not-found for unknown ones
+  circles, // shared contact groups: everyone in a circle in everyone's roster, and its group chat
+  invites, // XEP-0401 invitations: XEP-0445 token registration, XEP-0379 subscriptions, the /invite/ page
 ];
 
 export interface ServerOptions {
@@ -93,6 +112,10 @@ export interface ServerOptions {
   restart?: () => void;
   /** The built admin UI served on the admin port (default dist/renderer); null serves none. */
   uiDir?: string | null;
+  /** Tests move time for the certificates (renewal 30 days before expiry) and look up DNS-01 records more often. */
+  certificates?: { clock?: Clock; dnsPollMs?: number };
+  /** How federation finds other servers (default: the system's DNS); tests use their own DNS server. */
+  s2sResolver?: S2sResolver;
 }
 
 export interface ServerStatus {
@@ -103,6 +126,8 @@ export interface ServerStatus {
   registeredUsers: number;
   onlineUsers: number;
   sessions: number;
+  /** Links to other servers and the last problem with each (domains only, no addresses). */
+  federation: FederationStatus;
 }
 
 export interface HearthServer {
@@ -113,6 +138,12 @@ export interface HearthServer {
   readonly certificate: LoadedCertificate;
   /** The control API (contract.ts) called directly: the Electron worker's IPC uses it. */
   readonly control: ServerControl;
+  /** The onion service: its SOCKS port and tor.federation policy are what s2s dials onion servers with. */
+  readonly tor: TorService;
+  /** Certificates: status, import, ACME and renewal; it replaces `certificate` in place. */
+  readonly certs: CertificateService;
+  /** Federation (server/s2s): links to other servers and their status. */
+  readonly federation: Federation;
   status(): ServerStatus;
   stop(): Promise<void>;
 }
@@ -126,7 +157,9 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const servers: Array<{ name: string; server: Server }> = [];
   const clients = new Set<C2sSession>();
   try {
-    const certificate = await loadCertificate({ domain: config.domain, dataDir: config.dataDir, ...config.tls });
+    // The configured files, else the one Hearth manages (imported, ACME), else the self-signed one.
+    const active = await loadActiveCertificate({ domain: config.domain, dataDir: config.dataDir, ...config.tls, extraNames: onionCertificateNames(config) });
+    const certificate = active.certificate;
     const credentials = new TlsCredentials(certificate);
 
     const events = new EventBus<EventMap>();
@@ -135,8 +168,11 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     const http = new HttpRoutes(log.child('http'));
     let httpsPort = config.ports.https;
     const publicUrl = () => publicBaseUrl(config.domain, httpsPort, config.http.publicUrl);
-    const host = new ModuleHost({ config, log, storage, sessions, events, disco: new DiscoRegistry(), router, http, publicUrl });
+    const disco = new DiscoRegistry();
+    const host = new ModuleHost({ config, log, storage, sessions, events, disco, router, http, publicUrl });
     host.load(modules);
+    // Federation: the router sends stanzas for other domains through it (after the modules, which add the component hosts).
+    const federation = setupFederation({ config, log: log.child('s2s'), storage, router, credentials, resolver: options.s2sResolver });
 
     // A deleted account loses its sessions at once (XEP-0077 §3.2, and deletions from the admin).
     events.on('user-deleted', ({ username }) => {
@@ -183,10 +219,14 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     };
     servers.push({ name: 'c2s', server: await listenStartTls({ bind: config.bind, port: config.ports.c2s }, credentials, streamOptions, accept) });
     servers.push({ name: 'c2sTls', server: await listenDirectTls({ bind: config.bind, port: config.ports.c2sTls }, credentials, streamOptions, accept) });
+    // Browser clients: the same c2s sessions over WebSocket (RFC 7395) and BOSH (XEP-0206) on HTTPS.
+    attachWebSocket(http, accept, { path: webSocketPath, ...streamOptions, pingIntervalMs: config.websocket.pingIntervalSeconds * 1000 });
+    attachBosh(http, accept, { path: boshPath, domain: config.domain, ...streamOptions, ...config.bosh, log: log.child('bosh') });
     const https = await listenHttps({ bind: config.bind, port: config.ports.https, log }, credentials, http);
     httpsPort = describeListener('https', https).port;
     servers.push({ name: 'https', server: https });
     servers.push({ name: 'http', server: await listenHttp({ bind: config.bind, port: config.ports.http, log }, http, () => httpsPort) });
+    servers.push(...(await federation.listen()));
 
     const listeners: ListenerInfo[] = [];
     const status = (): ServerStatus => ({
@@ -197,9 +237,32 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       registeredUsers: storage.accounts.count(),
       onlineUsers: sessions.onlineAccounts,
       sessions: sessions.sessionCount,
+      federation: federation.status(),
     });
     const token = ensureAdminToken(config.dataDir);
-    const control = createControl({ config, configFile: options.configFile, storage, sessions, events, serverStatus: status, certificate, log: log.child('control'), restart: options.restart });
+    // Started once the listeners are known: the onion ports lead to them.
+    const tor = setupTor({ config, log: log.child('tor'), disco, certificate, credentials, listeners: () => listeners });
+    // Onion servers (and, with tor.federation "all", every server) are dialled through Tor's SOCKS port.
+    federation.useTor(tor);
+    const listenerPort = (name: string) => listeners.find((l) => l.name === name)?.port ?? 0;
+    const certs = new CertificateService({
+      config,
+      certificate,
+      source: active.source,
+      meta: active.meta,
+      credentials,
+      http,
+      log: log.child('certs'),
+      clock: options.certificates?.clock,
+      dnsPollMs: options.certificates?.dnsPollMs,
+      // A self-signed certificate made anew keeps the onion name while Tor is on.
+      extraNames: () => {
+        const onion = tor.status();
+        return onion.enabled && onion.onionAddress ? [onion.onionAddress] : [];
+      },
+      ports: () => ({ http: listenerPort('http'), https: listenerPort('https'), c2sTls: listenerPort('c2sTls') }),
+    });
+    const control = createControl({ config, configFile: options.configFile, storage, sessions, events, serverStatus: status, certificate, log: log.child('control'), restart: options.restart, tor, certs, federation: () => federation.status() });
     const admin = await startAdminApi({
       bind: config.adminBind,
       port: config.ports.admin,
@@ -212,7 +275,14 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     listeners.push(...servers.map(({ name, server }) => describeListener(name, server)));
     for (const listener of listeners) log.info(`listening for ${listener.name} on port ${listener.port}`);
     if (certificate.selfSigned) log.info(`using a self-signed certificate for ${config.domain} (${certificate.certFile})`);
-    events.fire('server-started', { domain: config.domain });
+    // Renewal 30 days before expiry (ACME, self-signed) and reloading tls.certFile when it changes.
+    certs.start();
+    // Not awaited: the server is up whatever tor does, and the Tor page shows how it goes.
+    void tor.start();
+    const lanDiscovery = setupLanDiscovery({ config, log: log.child('mdns') });
+    const portOf = (name: string) => listeners.find((l) => l.name === name)?.port ?? 0;
+    lanDiscovery.start({ c2s: portOf('c2s'), https: portOf('https') });
+    events.fire('server-started', { domain: config.domain, listeners });
 
     let stopped: Promise<void> | undefined;
     return {
@@ -222,15 +292,20 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       sessions,
       certificate,
       control,
+      tor,
+      certs,
+      federation,
       status,
       stop() {
         stopped ??= (async () => {
           events.fire('server-stopping', { domain: config.domain });
           clearInterval(forgetOldFailures);
           control.close();
+          certs.close();
+          federation.close();
           const closing = servers.map(({ server }) => closeServer(server));
           for (const client of clients) client.close(new StreamError('system-shutdown', 'the server is stopping'));
-          await Promise.all(closing);
+          await Promise.all([...closing, tor.close(), lanDiscovery.close()]);
           host.stop();
           storage.close();
           log.info('stopped');

@@ -117,11 +117,92 @@ export default function Dashboard() {
             ) : undefined
           }
         />
+        <HomeNetwork status={status} />
         <details className="details">
           <summary>How to connect a phone</summary>
           <ConnectSteps domain={status.domain} status={status} />
         </details>
+        <p className="section-link">
+          <a href="#/invites">Invite someone with a QR code</a>
+        </p>
       </section>
+
+      {status.federation && <Federation federation={status.federation} />}
     </>
+  );
+}
+
+/**
+ * Links to other XMPP servers (federation): how many are up, and the last problem with each server
+ * that could not be reached or was refused. A warning about s2s.insecureDomains is among the warnings.
+ */
+function Federation({ federation }: { federation: NonNullable<Status['federation']> }) {
+  const links = federation.outgoingLinks + federation.incomingLinks;
+  return (
+    <section aria-labelledby="federation-heading" className="section">
+      <h2 id="federation-heading">Other servers</h2>
+      {!federation.enabled ? (
+        <p>
+          Federation is off (<span className="mono">s2s.enabled</span>): people here chat only with each other.
+        </p>
+      ) : (
+        <>
+          <p data-testid="federation-links">
+            {links === 0
+              ? 'No links to other servers right now. One opens when someone here writes to a friend on another server, or theirs writes here.'
+              : `${links} ${links === 1 ? 'link' : 'links'} to other servers (${federation.outgoingLinks} from Hearth, ${federation.incomingLinks} to it): ${federation.connectedDomains.join(', ')}.`}
+          </p>
+          {federation.lastErrors.length > 0 && (
+            <>
+              <h3 id="federation-errors-heading">Servers Hearth could not reach or refused</h3>
+              <ul aria-labelledby="federation-errors-heading" className="federation-errors">
+                {federation.lastErrors.map((problem) => (
+                  <li key={problem.domain}>
+                    <span className="mono">{problem.domain}</span>: {problem.error}{' '}
+                    <time dateTime={new Date(problem.at).toISOString()}>({new Date(problem.at).toLocaleString()})</time>
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
+        </>
+      )}
+    </section>
+  );
+}
+
+/** What an app needs at home when the domain does not resolve: address, port, and the certificate to compare. */
+function HomeNetwork({ status }: { status: Status }) {
+  const c2s = status.listeners.find((l) => l.name === 'c2s');
+  if (status.lanAddresses.length === 0 && !status.lanHostName && !status.certificateFingerprint) return null;
+  return (
+    <dl className="home-network" aria-label="Connecting at home">
+      {status.lanHostName && (
+        <div>
+          <dt>Name on this network</dt>
+          <dd className="mono">{status.lanHostName}</dd>
+        </div>
+      )}
+      {status.lanAddresses.length > 0 && (
+        <div>
+          <dt>Address at home</dt>
+          <dd className="mono">{status.lanAddresses.join(', ')}</dd>
+        </div>
+      )}
+      {c2s && (
+        <div>
+          <dt>Chat port</dt>
+          <dd className="mono">{c2s.port}</dd>
+        </div>
+      )}
+      {status.certificateFingerprint && (
+        <div>
+          <dt>Certificate fingerprint (SHA-256)</dt>
+          <dd className="mono break" data-testid="certificate-fingerprint">
+            {status.certificateFingerprint}
+          </dd>
+        </div>
+      )}
+    </dl>
   );
 }

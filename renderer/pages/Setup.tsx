@@ -9,6 +9,8 @@ import { ConnectSteps } from '../src/connect-steps';
 type Step = 'where' | 'admin' | 'done';
 const stepNames: Record<Step, string> = { where: 'Server name', admin: 'Your account', done: 'Connect' };
 const steps: Step[] = ['where', 'admin', 'done'];
+/** The household circle's name when the admin keeps the suggestion (the server's default too). */
+const defaultHousehold = 'Family';
 
 interface Created {
   user: User;
@@ -200,12 +202,13 @@ function AdminStep({ domain, onBack, onCreated, onDomainError }: { domain: strin
   const [own, setOwn] = useState(false);
   const [password, setPassword] = useState('');
   const [show, setShow] = useState(false);
+  const [household, setHousehold] = useState(defaultHousehold);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     setPending(true);
     setError(undefined);
-    const result = await api.request('setup.complete', { domain, username, ...(own ? { password } : {}) });
+    const result = await api.request('setup.complete', { domain, username, ...(own ? { password } : {}), ...(household.trim() && household.trim() !== defaultHousehold ? { household: household.trim() } : {}) });
     setPending(false);
     if (result.ok) onCreated(result.value);
     // A bad domain is fixed on the first step.
@@ -232,6 +235,21 @@ function AdminStep({ domain, onBack, onCreated, onDomainError }: { domain: strin
         />
         <p className="hint" id={`${id}-name-hint`}>
           Your address will be <span className="mono">{(username.trim() || 'name').toLowerCase()}@{domain}</span>.
+        </p>
+      </div>
+      <div className="field">
+        <label htmlFor={`${id}-household`}>Your household's name</label>
+        <input
+          id={`${id}-household`}
+          name="household"
+          value={household}
+          onChange={(e) => setHousehold(e.target.value)}
+          maxLength={64}
+          autoComplete="off"
+          aria-describedby={`${id}-household-hint`}
+        />
+        <p className="hint" id={`${id}-household-hint`}>
+          The family's circle: everyone in it has the others in their contacts, and it has a group chat. You can make more circles later.
         </p>
       </div>
       <fieldset className="choices compact">

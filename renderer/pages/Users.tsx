@@ -9,7 +9,7 @@ const roleLabels: Record<Role, string> = { admin: 'Admin', user: 'User', limited
 const roleHints: Record<Role, string> = {
   admin: 'can look after Hearth and its users',
   user: 'an everyday account',
-  limited: "a child's account (the limits arrive with family circles)",
+  limited: "a child's or a guest's account: chats only with people on this server, cannot invite anyone",
 };
 
 export default function Users() {

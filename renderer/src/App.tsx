@@ -1,14 +1,18 @@
 // The UI's shell: the setup wizard until an admin exists, then the pages with a navigation bar.
 import { useCallback, useEffect, useState } from 'react';
+import Certificates from '../pages/Certificates';
+import Circles from '../pages/Circles';
 import Dashboard from '../pages/Dashboard';
+import Invites from '../pages/Invites';
 import Settings from '../pages/Settings';
 import Setup from '../pages/Setup';
+import Tor from '../pages/Tor';
 import Users from '../pages/Users';
 import { capitalize, useApi } from './api';
 import { Alert, Button, Loading, Logo } from './components';
 import { hrefFor, useRoute, type Route } from './router';
 
-const pageNames: Record<Route, string> = { dashboard: 'Dashboard', users: 'Users', settings: 'Settings' };
+const pageNames: Record<Route, string> = { dashboard: 'Dashboard', users: 'Users', invites: 'Invites', circles: 'Circles', certificates: 'Certificates', tor: 'Tor', settings: 'Settings' };
 
 export function App() {
   const api = useApi();
@@ -77,6 +81,10 @@ function Shell() {
       <main id="main" className="content" tabIndex={-1}>
         {route === 'dashboard' && <Dashboard />}
         {route === 'users' && <Users />}
+        {route === 'invites' && <Invites />}
+        {route === 'circles' && <Circles />}
+        {route === 'certificates' && <Certificates />}
+        {route === 'tor' && <Tor />}
         {route === 'settings' && <Settings />}
       </main>
     </div>

@@ -2,6 +2,8 @@
 // Every key is documented in README.md; a bad value is reported with the key's full name.
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { parseHostPort } from '../util/host-port.js';
+import { prepareDomainpart } from '../util/jid.js';
 
 const port = z.number().int().min(0).max(65535);
 
@@ -16,6 +18,21 @@ const serviceHost = z
     message: 'must be a host name or an IP address',
   });
 
+/** A DNS server to ask: an IP address, optionally with a port (192.0.2.1:53, [2001:db8::1]:53). */
+const dnsServerAddress = z
+  .string()
+  .max(64)
+  .refine(
+    (value) => {
+      const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(value);
+      if (bracketed) return isIP(bracketed[1]!) === 6 && (bracketed[2] === undefined || Number(bracketed[2]) <= 65535);
+      if (isIP(value) !== 0) return true;
+      const withPort = /^([\d.]+):(\d{1,5})$/.exec(value);
+      return withPort !== null && isIP(withPort[1]!) === 4 && Number(withPort[2]) <= 65535;
+    },
+    { message: 'must be an IP address, optionally with a port, such as 192.0.2.53 or 192.0.2.53:5353' },
+  );
+
 /** An absolute URI (xs:anyURI with a scheme), e.g. mailto:, xmpp:, https: (XEP-0157 §3). */
 const contactUri = z
   .string()
@@ -24,6 +41,13 @@ const contactUri = z
     message: 'must be a URI such as mailto:admin@example.org, xmpp:admin@example.org or https://example.org/help',
   });
 const contactUris = z.array(contactUri).min(1).max(20).optional();
+
+/** Another server's domain (s2s.insecureDomains, the keys of s2s.routes), prepared as JIDs compare them (RFC 7622 §3.2). */
+const remoteDomain = z
+  .string()
+  .max(1023)
+  .refine((value) => prepareDomainpart(value) !== undefined, { message: 'must be a domain name such as example.org' })
+  .transform((value) => prepareDomainpart(value)!);
 
 export const configSchema = z
   .object({
@@ -44,6 +68,8 @@ export const configSchema = z
         c2s: port.default(5222),
         c2sTls: port.default(5223),
         s2s: port.default(5269),
+        /** Federation with TLS from the first byte (XEP-0368, ALPN xmpp-server); unset: no such listener. */
+        s2sTls: port.optional(),
         http: port.default(5280),
         https: port.default(5281),
         admin: port.default(5380),
@@ -191,6 +217,26 @@ export const configSchema = z
       })
       .strict()
       .default({ resumeTimeoutSeconds: 300, maxUnackedStanzas: 500 }),
+    /** XMPP over BOSH (XEP-0124, XEP-0206) at /http-bind on the HTTPS port, for browser clients. */
+    bosh: z
+      .object({
+        /** Longest a request is held waiting for something to send (XEP-0124 'wait'); clients may ask for less. */
+        maxWaitSeconds: z.number().int().min(1).max(100).default(60),
+        /** A session with no request in progress this long is over, like a dropped connection (XEP-0124 §10). */
+        inactivitySeconds: z.number().int().min(2).max(600).default(60),
+        /** Longest pause a client may ask for, e.g. while a web page reloads (XEP-0124 §10 'maxpause'); 0 refuses pauses. */
+        maxPauseSeconds: z.number().int().min(0).max(3600).default(120),
+      })
+      .strict()
+      .default({ maxWaitSeconds: 60, inactivitySeconds: 60, maxPauseSeconds: 120 }),
+    /** XMPP over WebSocket (RFC 7395) at /xmpp-websocket on the HTTPS port. */
+    websocket: z
+      .object({
+        /** Seconds between pings (RFC 6455 §5.5.2); a connection that has not answered by the next one is dropped. */
+        pingIntervalSeconds: z.number().int().min(1).max(3600).default(30),
+      })
+      .strict()
+      .default({ pingIntervalSeconds: 30 }),
     auth: z
       .object({
         /** PBKDF2 iterations for new SCRAM credentials (RFC 7677 recommends at least 4096). */
@@ -232,6 +278,77 @@ export const configSchema = z
       })
       .strict()
       .default({ roomCreation: 'local', maxRoomsPerUser: 50, maxOccupants: 100, messagesPerMinute: 60, historyMessages: 20 }),
+    /** Federation (server/s2s): links to other XMPP servers, always over TLS with valid certificates. */
+    s2s: z
+      .object({
+        /** Talk to other servers at all; off, remote addresses bounce and nothing listens on ports.s2s. */
+        enabled: z.boolean().default(true),
+        /** Extra certificate authorities (PEM) trusted for other servers' certificates, besides the public ones. */
+        caFile: z.string().min(1).optional(),
+        /** Servers whose invalid certificate (self-signed, expired, wrong name) is accepted anyway; shown as a warning. */
+        insecureDomains: z.array(remoteDomain).max(1000).default([]),
+        /** Where to reach a server instead of asking DNS: domain -> "host:port" (LAN peers, tests). */
+        routes: z
+          .record(
+            z.string(),
+            z.string().refine((value) => parseHostPort(value) !== undefined, { message: 'must be host:port, such as 192.168.1.20:5269 or [fd00::20]:5269' }),
+          )
+          .superRefine((routes, context) => {
+            for (const key of Object.keys(routes)) {
+              if (prepareDomainpart(key) === undefined) context.addIssue({ code: 'custom', path: [key], message: 'must be a domain name such as example.org' });
+            }
+          })
+          .transform((routes) => Object.fromEntries(Object.entries(routes).map(([key, value]) => [prepareDomainpart(key) ?? key, value])))
+          .default({}),
+        /** Seconds a new link may take (DNS, TCP, TLS, authentication) before waiting stanzas bounce with remote-server-timeout. */
+        connectTimeoutSeconds: z.number().int().min(1).max(600).default(60),
+        /** Seconds without traffic after which a link is closed (it opens again when needed). */
+        idleTimeoutSeconds: z.number().int().min(5).max(86_400).default(600),
+      })
+      .strict()
+      .default({ enabled: true, insecureDomains: [], routes: {}, connectTimeoutSeconds: 60, idleTimeoutSeconds: 600 }),
+    /** The onion service (server/services/tor): Hearth's own tor process, off until switched on. */
+    tor: z
+      .object({
+        /** Run tor and offer c2s, direct TLS, s2s and HTTPS on a stable onion address. */
+        enabled: z.boolean().default(false),
+        /** The tor program: a name looked up on PATH, or its full path (tor.exe of the Tor Expert Bundle on Windows). */
+        binary: z.string().min(1).max(4096).default('tor'),
+        /** Publish the onion address in the server's service discovery; off, only those given it know it. */
+        advertise: z.boolean().default(false),
+        /** Federation through Tor: never ('clearnet'), to *.onion servers ('onions'), or to every server ('all'). */
+        federation: z.enum(['clearnet', 'onions', 'all']).default('onions'),
+      })
+      .strict()
+      .default({ enabled: false, binary: 'tor', advertise: false, federation: 'onions' }),
+    /** Certificates from an ACME authority such as Let's Encrypt (server/services/certs): what DNS-01 needs. */
+    acme: z
+      .object({
+        /** A program that creates and removes DNS-01 TXT records at the DNS provider: `<program> add|remove <name> <value> <domain>`. */
+        dnsHook: z.string().min(1).max(4096).optional(),
+        /** DNS servers asked whether a TXT record can be seen yet (IP address, optionally with :port); the system's when unset. */
+        dnsResolvers: z.array(dnsServerAddress).min(1).max(8).optional(),
+        /** Minutes Hearth waits for the TXT records to appear in DNS before giving up. */
+        dnsWaitMinutes: z.number().int().min(1).max(1440).default(30),
+      })
+      .strict()
+      .default({ dnsWaitMinutes: 30 }),
+    /** Invitations (XEP-0401): links that let a family member make an account or become a contact. */
+    invites: z
+      .object({
+        /** Days an invitation made from a chat app stays valid; the admin page and the CLI choose their own. */
+        expiryDays: z.number().int().min(1).max(365).default(7),
+      })
+      .strict()
+      .default({ expiryDays: 7 }),
+    /** LAN discovery (server/services/mdns): multicast DNS announcements on the home network. */
+    mdns: z
+      .object({
+        /** Announce the chat and HTTPS ports under this computer's .local name (not when `bind` is loopback only). */
+        enabled: z.boolean().default(true),
+      })
+      .strict()
+      .default({ enabled: true }),
     log: z
       .object({
         /** debug | info | warn | error. Logs never contain message content or IP addresses. */

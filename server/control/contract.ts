@@ -40,6 +40,260 @@ export const warningSchema = z.object({
 });
 export type Warning = z.infer<typeof warningSchema>;
 
+/** Tor (server/services/tor): the onion service that makes Hearth reachable from anywhere. */
+export const torStates = ['off', 'starting', 'running', 'restarting', 'failed', 'stopping'] as const;
+export type TorState = (typeof torStates)[number];
+/** How federation uses Tor: never, for *.onion servers only, or for every server. */
+export const torFederationPolicies = ['clearnet', 'onions', 'all'] as const;
+export const torFederationSchema = z.enum(torFederationPolicies, { error: 'choose how federation uses Tor: clearnet, onions or all' });
+export type TorFederationPolicy = z.infer<typeof torFederationSchema>;
+
+export const torStatusSchema = z.object({
+  /** The saved switch (tor.enabled). */
+  enabled: z.boolean(),
+  /** off: not wanted; starting: tor was started and is being connected to; running: its control port answers. */
+  state: z.enum(torStates),
+  /** The tor process exists right now. */
+  running: z.boolean(),
+  /** What tor last said about connecting to the Tor network (0 to 100 %). */
+  bootstrap: z.object({ progress: z.number(), tag: z.string(), summary: z.string(), warning: z.string().optional() }).optional(),
+  /** Connected to the Tor network (bootstrap at 100 %): the onion address can be reached. */
+  bootstrapped: z.boolean(),
+  /** The onion address (56 characters and .onion), once tor has made the key. */
+  onionAddress: z.string().optional(),
+  /** Tor's SOCKS port on 127.0.0.1 while it runs (federation to onion servers goes through it). */
+  socksPort: z.number().optional(),
+  lastError: z.string().optional(),
+  /** Times tor was started again after it stopped unexpectedly. */
+  restarts: z.number(),
+  /** When the next restart after a crash happens (ms since 1970). */
+  nextRestartAt: z.number().optional(),
+  /** The onion address is published in service discovery (tor.advertise). */
+  advertise: z.boolean(),
+  federation: torFederationSchema,
+});
+export type TorStatus = z.infer<typeof torStatusSchema>;
+
+/** Certificates (server/services/certs): what clients are shown, where it came from, and renewal. */
+export const certificateSources = ['self-signed', 'imported', 'acme', 'files'] as const;
+export type CertificateSource = (typeof certificateSources)[number];
+/** ACME challenges (RFC 8555 §8.3, §8.4; RFC 8737): how Hearth proves it controls the names. */
+export const acmeChallengeTypes = ['http-01', 'tls-alpn-01', 'dns-01'] as const;
+export const acmeChallengeSchema = z.enum(acmeChallengeTypes, { error: 'choose how to prove the domain is yours: http-01, tls-alpn-01 or dns-01' });
+export type AcmeChallengeType = z.infer<typeof acmeChallengeSchema>;
+
+export interface CertificateDetails {
+  subject: string;
+  /** Who issued it, readably: "R11 (Let's Encrypt)", or the domain itself for a self-signed one. */
+  issuer: string;
+  /** The DNS names it is valid for. */
+  names: string[];
+  notBefore: number;
+  notAfter: number;
+  /** SHA-256 of the certificate, as colon-separated hex: what a phone shows to compare. */
+  fingerprintSha256: string;
+  serialNumber: string;
+  /** Certificates sent to clients: this one and the authorities' above it. */
+  chainLength: number;
+}
+
+/** public: issued by an authority every phone knows; private: by one they do not; self-signed: by nobody. */
+export type CertificateTrust = 'public' | 'private' | 'self-signed';
+
+/** One of the names clients connect to, and whether the certificate covers it. */
+export interface CertificateHost {
+  name: string;
+  role: 'domain' | 'conference' | 'upload' | 'proxy' | 'extra';
+  covered: boolean;
+}
+
+/** What an app does when it meets this certificate. */
+export interface ClientVerdict {
+  client: string;
+  platform: string;
+  verdict: 'accepts' | 'asks' | 'refuses';
+  note: string;
+}
+
+export interface AcmeStep {
+  id: string;
+  label: string;
+  state: 'pending' | 'active' | 'done' | 'failed';
+  detail?: string;
+}
+
+/** A TXT record to create for DNS-01 (RFC 8555 §8.4), and whether Hearth sees it in DNS yet. */
+export interface DnsRecordToCreate {
+  name: string;
+  type: 'TXT';
+  value: string;
+  visible: boolean;
+}
+
+/** One request for a certificate from an ACME authority, step by step. */
+export interface AcmeJob {
+  id: number;
+  state: 'running' | 'succeeded' | 'failed' | 'cancelled';
+  /** Started by the renewal schedule rather than by a person. */
+  renewal: boolean;
+  directoryUrl: string;
+  challenge: AcmeChallengeType;
+  names: string[];
+  startedAt: number;
+  finishedAt?: number;
+  steps: AcmeStep[];
+  dnsRecords?: DnsRecordToCreate[];
+  /** What went wrong, in plain words, and what to do about it. */
+  error?: string;
+}
+
+export interface CertificateRenewal {
+  /** Hearth renews this certificate by itself (ACME, or a self-signed one it made). */
+  automatic: boolean;
+  /** When renewal starts: 30 days before expiry. */
+  renewAt?: number;
+  /** The next try after a failed one. */
+  nextAttemptAt?: number;
+  /** Failed tries in a row. */
+  failures: number;
+  lastError?: string;
+  lastRenewedAt?: number;
+}
+
+export interface CertificateStatus {
+  domain: string;
+  source: CertificateSource;
+  certificate: CertificateDetails;
+  trust: CertificateTrust;
+  state: 'valid' | 'expiring' | 'expired';
+  /** Whole days left (negative once expired). */
+  daysLeft: number;
+  hosts: CertificateHost[];
+  clients: ClientVerdict[];
+  /** Set when the certificate comes from tls.certFile/tls.keyFile: Hearth reads those files and does not replace them. */
+  configuredFiles?: { certFile: string; keyFile: string };
+  /** The ACME settings renewal uses, after a certificate was issued by ACME. */
+  acme?: { directoryUrl: string; challenge: AcmeChallengeType; email?: string; names: string[] };
+  renewal: CertificateRenewal;
+  /** The running or last ACME request. */
+  job?: AcmeJob;
+  /** Ports the explanations need: HTTP-01 arrives on ports.http, TLS-ALPN-01 on ports.https / ports.c2sTls. */
+  ports: { http: number; https: number; c2sTls: number };
+  /** Whether DNS-01 runs the configured hook (acme.dnsHook) or waits for the record to be made by hand. */
+  dnsHook: boolean;
+  warnings: Warning[];
+}
+
+const pemText = (what: string, max: number) =>
+  z
+    .string({ error: `paste the ${what}` })
+    .max(max, `that ${what} is too long for a certificate file`);
+
+export const certificateImportSchema = z
+  .object({
+    /** The certificate in PEM; its chain may follow it in the same text. */
+    certificate: pemText('certificate', 40_000).trim().min(1, 'paste the certificate (the text that starts with -----BEGIN CERTIFICATE-----) or choose its file'),
+    key: pemText('private key', 16_000).trim().min(1, 'paste the private key (the text that starts with -----BEGIN PRIVATE KEY-----) or choose its file'),
+    /** The authorities' certificates, when they come in a file of their own. */
+    chain: pemText('chain', 40_000).optional(),
+  })
+  .strict();
+
+export const acmeRequestSchema = z
+  .object({
+    directoryUrl: z
+      .string({ error: "enter the certificate authority's ACME directory address" })
+      .trim()
+      .max(2048, 'that address is too long')
+      .refine((value) => /^https:\/\/[^\s]+$/.test(value) && URL.canParse(value), {
+        message: "the ACME directory address must start with https://, such as https://acme-v02.api.letsencrypt.org/directory",
+      }),
+    challenge: acmeChallengeSchema.default('http-01'),
+    /** Where the authority may send expiry notices; optional. */
+    email: z.email({ error: 'that e-mail address is not valid' }).max(254).optional(),
+    /** Which of the server's names to include; the domain always is. Default: the domain and its service names. */
+    names: z.array(z.string().trim().min(1).max(253)).max(20).optional(),
+    agreeToTerms: z.literal(true, { error: "agree to the certificate authority's terms of service to ask it for a certificate" }),
+  })
+  .strict();
+export type AcmeRequest = z.input<typeof acmeRequestSchema>;
+
+/** Families (server/modules/invites, server/modules/circles): invitations and circles. */
+export const inviteKinds = ['account', 'contact'] as const;
+export type InviteKind = (typeof inviteKinds)[number];
+/** A circle name as typed; the server tidies it and says so when it cannot be used. */
+export const circleNameSchema = z
+  .string({ error: 'enter a name for the circle' })
+  .trim()
+  .min(1, 'enter a name for the circle')
+  .max(64, 'a circle name has at most 64 characters');
+export const circleIdSchema = z.number({ error: 'choose a circle' }).int('choose a circle').positive('choose a circle');
+export const inviteIdSchema = z.string({ error: 'choose an invitation' }).regex(/^[0-9a-f]{12}$/, 'that is not an invitation of this server');
+
+export interface Circle {
+  id: number;
+  name: string;
+  /** Usernames of its members. */
+  members: string[];
+  /** The bare JID of its group chat, when it has one. */
+  groupChat?: string;
+}
+
+export interface Invite {
+  id: string;
+  /** account: makes an account here; contact: becomes the inviter's contact (and may make an account). */
+  kind: InviteKind;
+  label?: string;
+  /** The account the new person becomes mutual contacts with. */
+  inviter?: string;
+  /** A user name kept for the new person. */
+  username?: string;
+  role: Role;
+  maxUses: number;
+  uses: number;
+  createdAt: number;
+  expiresAt: number;
+  circles: Array<{ id: number; name: string }>;
+  /** The page to open or scan (HTTPS). */
+  landingUrl: string;
+  /** The xmpp: link an installed app opens. */
+  uri: string;
+  /** Expired or used up: kept in the list until the daily clean-up. */
+  usable: boolean;
+}
+
+export const inviteCreateSchema = z
+  .object({
+    /** For the list: who it is for ("Grandma"). */
+    label: z.string().trim().max(100, 'keep the note under 100 characters').optional(),
+    role: roleSchema.default('user'),
+    /** 1: one person; more: a link for a group (a family gathering). */
+    uses: z.number({ error: 'enter how many people may use it' }).int('enter a whole number of people').min(1, 'at least 1 person').max(100, 'at most 100 people').default(1),
+    expiresInDays: z.number({ error: 'enter how many days the invitation stays valid' }).int('enter a whole number of days').min(1, 'at least 1 day').max(365, 'at most 365 days').default(7),
+    circles: z.array(circleIdSchema).max(50).default([]),
+    /** Whose contact the new person becomes (both ways). */
+    inviter: usernameSchema.optional(),
+    /** A user name kept for the new person. */
+    username: usernameSchema.optional(),
+  })
+  .strict();
+
+/** Federation (server/s2s): links to other XMPP servers. Domains and reasons only, never addresses. */
+export const federationStatusSchema = z.object({
+  /** s2s.enabled */
+  enabled: z.boolean(),
+  /** Authenticated links now: Hearth's to other servers, and theirs to Hearth. */
+  outgoingLinks: z.number(),
+  incomingLinks: z.number(),
+  /** Servers with a link up now. */
+  connectedDomains: z.array(z.string()),
+  /** The latest failure per server (newest first), until a link to it works again. */
+  lastErrors: z.array(z.object({ domain: z.string(), error: z.string(), at: z.number() })),
+  /** s2s.insecureDomains: servers whose invalid certificate is accepted anyway. */
+  insecureDomains: z.array(z.string()),
+});
+export type FederationStatus = z.infer<typeof federationStatusSchema>;
+
 export const statusSchema = z.object({
   version: z.string(),
   domain: z.string(),
@@ -50,7 +304,18 @@ export const statusSchema = z.object({
   sessions: z.number(),
   /** This computer's LAN addresses, for an app's "host" option when phones cannot resolve the domain. */
   lanAddresses: z.array(z.string()),
-  certificate: z.object({ selfSigned: z.boolean(), expiresAt: z.number().optional() }),
+  /** The .local name Hearth announces on the home network (multicast DNS), when it does. */
+  lanHostName: z.string().optional(),
+  /** SHA-256 of the certificate clients are shown, as colon-separated hex, to compare on a phone. */
+  certificateFingerprint: z.string().optional(),
+  certificate: z.object({
+    selfSigned: z.boolean(),
+    expiresAt: z.number().optional(),
+    /** Where it came from (server/services/certs); absent from servers without the certificates service. */
+    source: z.enum(certificateSources).optional(),
+    /** The last automatic renewal failed; the tray and dashboard say so. */
+    renewalFailed: z.boolean().optional(),
+  }),
   /** True until the first admin account exists: the UI shows the setup wizard. */
   setupNeeded: z.boolean(),
   /** Saved settings differ from the running ones until Hearth restarts. */
@@ -58,6 +323,10 @@ export const statusSchema = z.object({
   /** Whether this Hearth can restart itself (`server.restart`); otherwise the admin restarts it. */
   canRestart: z.boolean(),
   warnings: z.array(warningSchema),
+  /** Tor's state, for the tray and the dashboard; absent where this Hearth has no Tor service. */
+  tor: torStatusSchema.optional(),
+  /** Federation's links and problems; absent where this Hearth has no federation. */
+  federation: federationStatusSchema.optional(),
 });
 export type Status = z.infer<typeof statusSchema>;
 
@@ -108,13 +377,56 @@ export const requestSchemas = {
   'users.remove': z.object({ username: usernameSchema }).strict(),
   'users.setPassword': z.object({ username: usernameSchema, password: passwordSchema.optional() }).strict(),
   'users.setRole': z.object({ username: usernameSchema, role: roleSchema }).strict(),
+  'invites.list': z.object({}).strict(),
+  'invites.create': inviteCreateSchema,
+  /** Withdraws an invitation: its links stop working at once. */
+  'invites.revoke': z.object({ id: inviteIdSchema }).strict(),
+  'circles.list': z.object({}).strict(),
+  'circles.create': z
+    .object({ name: circleNameSchema, groupChat: z.boolean({ error: 'groupChat must be true or false' }).default(false), members: z.array(usernameSchema).max(1000).default([]) })
+    .strict(),
+  'circles.rename': z.object({ id: circleIdSchema, name: circleNameSchema }).strict(),
+  /** Members lose the contacts the circle gave them; its group chat stays as an ordinary one. */
+  'circles.delete': z.object({ id: circleIdSchema }).strict(),
+  'circles.addMember': z.object({ id: circleIdSchema, username: usernameSchema }).strict(),
+  'circles.removeMember': z.object({ id: circleIdSchema, username: usernameSchema }).strict(),
+  /** On: a members-only group chat that follows the circle. Off: the room stays, no longer following. */
+  'circles.setGroupChat': z.object({ id: circleIdSchema, enabled: z.boolean({ error: 'enabled must be true or false' }) }).strict(),
   'settings.get': z.object({}).strict(),
   'settings.set': settingsChangeSchema,
   'setup.status': z.object({}).strict(),
   /** Chooses the domain and creates the first admin; refused once an admin exists. */
-  'setup.complete': z.object({ domain: domainSchema, username: usernameSchema, password: passwordSchema.optional() }).strict(),
+  'setup.complete': z
+    .object({
+      domain: domainSchema,
+      username: usernameSchema,
+      password: passwordSchema.optional(),
+      /** The household's circle, with the admin in it and a group chat ("Family" when not given). */
+      household: circleNameSchema.optional(),
+    })
+    .strict(),
   /** Stops and starts the server with the saved settings (the UI reconnects by itself). */
   'server.restart': z.object({}).strict(),
+  'tor.status': z.object({}).strict(),
+  /** Starts or stops the onion service at once, and saves the switch (tor.enabled). */
+  'tor.setEnabled': z.object({ enabled: z.boolean({ error: 'enabled must be true or false' }) }).strict(),
+  /** Saves tor.advertise and tor.federation; both apply at once. */
+  'tor.setOptions': z
+    .object({ advertise: z.boolean({ error: 'advertise must be true or false' }).optional(), federation: torFederationSchema.optional() })
+    .strict(),
+  /** A new onion key, so a new address: the old address stops working for good. */
+  'tor.rotate': z.object({}).strict(),
+  /** The onion service's secret key file, to keep somewhere safe. */
+  'tor.backupKey': z.object({}).strict(),
+  'certs.status': z.object({}).strict(),
+  /** A new self-signed certificate for the domain and its service names, used at once. */
+  'certs.selfSigned': z.object({}).strict(),
+  /** A certificate and key (and chain) from elsewhere, checked and used at once. */
+  'certs.import': certificateImportSchema,
+  /** Starts asking an ACME authority for a certificate; progress comes as `certs` events. */
+  'certs.acme.request': acmeRequestSchema,
+  /** Stops the running ACME request. */
+  'certs.acme.cancel': z.object({}).strict(),
 } as const;
 
 export interface SettingsResult {
@@ -147,12 +459,34 @@ export interface RequestResults {
   'users.remove': { username: string };
   'users.setPassword': { username: string; generatedPassword?: string };
   'users.setRole': { user: User };
+  'invites.list': Invite[];
+  'invites.create': Invite;
+  'invites.revoke': { id: string };
+  'circles.list': Circle[];
+  'circles.create': Circle;
+  'circles.rename': Circle;
+  'circles.delete': { id: number };
+  'circles.addMember': Circle;
+  'circles.removeMember': Circle;
+  'circles.setGroupChat': Circle;
   'settings.get': SettingsResult;
   /** `changed` lists the settings whose saved value changed. */
   'settings.set': SettingsResult & { changed: Array<keyof Settings> };
   'setup.status': SetupStatus;
   'setup.complete': { user: User; generatedPassword?: string; domain: string; restartRequired: boolean };
   'server.restart': { restarting: true };
+  'tor.status': TorStatus;
+  'tor.setEnabled': TorStatus;
+  'tor.setOptions': TorStatus;
+  'tor.rotate': TorStatus & { previousOnionAddress?: string };
+  /** The key file's content in base64; put back as `fileName` in the hidden-service directory to restore. */
+  'tor.backupKey': { onionAddress: string; fileName: string; keyBase64: string };
+  'certs.status': CertificateStatus;
+  'certs.selfSigned': CertificateStatus;
+  /** `notes` says what was fixed or may matter (chain put in order, a service name not covered). */
+  'certs.import': CertificateStatus & { notes: string[] };
+  'certs.acme.request': CertificateStatus;
+  'certs.acme.cancel': CertificateStatus;
 }
 
 export type RequestName = keyof typeof requestSchemas;
@@ -169,9 +503,13 @@ export interface ControlEvents {
   status: Status;
   'users.changed': { registeredUsers: number; onlineUsers: number };
   error: { message: string };
+  /** Tor's state after every change: started, bootstrap progress, address, crash, stopped. */
+  tor: TorStatus;
+  /** The certificate's status after every change, and each step of an ACME request. */
+  certs: CertificateStatus;
 }
 export type EventName = keyof ControlEvents;
-export const eventNames: readonly EventName[] = ['status', 'users.changed', 'error'];
+export const eventNames: readonly EventName[] = ['status', 'users.changed', 'error', 'tor', 'certs'];
 
 /** What the renderer depends on: implemented over IPC (preload) and over HTTP (browser). */
 export interface AdminApi {

@@ -2,13 +2,19 @@
 // the contract's schemas before a handler runs; expected failures come back as sentences the
 // admin can act on ("there is already a user named alice"), never as exceptions.
 import { X509Certificate } from 'node:crypto';
-import { hostname, networkInterfaces } from 'node:os';
+import { hostname } from 'node:os';
 import type { Config } from '../config/schema.js';
 import type { EventBus } from '../core/event-bus.js';
 import type { EventMap } from '../core/events.js';
 import type { SessionManager } from '../core/sessions.js';
 import { preparePassword, type Account } from '../core/storage/accounts.js';
 import type { Storage } from '../core/storage/index.js';
+import { prepareCircleName } from '../core/storage/circles.js';
+import { publicBaseUrl } from '../net/http-server.js';
+import { lanAddresses, lanHostName } from '../net/lan.js';
+import { lanDiscoveryOff } from '../services/mdns/lan-discovery.js';
+import type { CertificateService } from '../services/certs/certificate-service.js';
+import type { TorService } from '../services/tor/tor-service.js';
 import { StreamError } from '../util/errors.js';
 import { prepareDomainpart, prepareLocalpart } from '../util/jid.js';
 import type { Logger } from '../util/log.js';
@@ -20,6 +26,7 @@ import {
   type ControlEvents,
   type ControlResult,
   type EventName,
+  type FederationStatus,
   type RequestName,
   type RequestResults,
   type Settings,
@@ -30,6 +37,10 @@ import {
 import { ControlEventHub } from './event-hub.js';
 import { generatePassword } from './passwords.js';
 import { applySettingsChange, configFileFor, readConfigFile, saveConfigFile, settingsOf } from './settings-file.js';
+import { forwardTorEvents, torHandlers } from './tor.js';
+import { circleHandlers, createCircle } from './circles.js';
+import { inviteHandlers } from './invites.js';
+import { certsHandlers, forwardCertificateEvents } from './certs.js';
 
 /** What the server reports about itself (main.ts); the handlers add the rest of `Status`. */
 export type ServerStatusBase = Pick<Status, 'version' | 'domain' | 'uptimeSeconds' | 'listeners' | 'registeredUsers' | 'onlineUsers' | 'sessions'>;
@@ -49,6 +60,12 @@ export interface ControlContext {
   restart?: (() => void) | undefined;
   /** For tests: how often `status` listeners get a fresh status. */
   statusIntervalMs?: number;
+  /** The onion service (server/services/tor); without it the tor.* requests say so. */
+  tor?: TorService | undefined;
+  /** The certificates service (server/services/certs); without it the certs.* requests say so. */
+  certs?: CertificateService | undefined;
+  /** Federation's status (server/s2s), for the dashboard. */
+  federation?: (() => FederationStatus) | undefined;
 }
 
 /** The control API as the server implements it: the same `AdminApi` the UI uses, called directly. */
@@ -58,7 +75,7 @@ export interface ServerControl extends AdminApi {
 }
 
 type Input<N extends RequestName> = import('zod').output<(typeof requestSchemas)[N]>;
-type Handler<N extends RequestName> = (input: Input<N>) => ControlResult<RequestResults[N]>;
+type Handler<N extends RequestName> = (input: Input<N>) => ControlResult<RequestResults[N]> | Promise<ControlResult<RequestResults[N]>>;
 
 const ok = <T>(value: T): ControlResult<T> => ({ ok: true, value });
 const fail = (error: string): { ok: false; error: string } => ({ ok: false, error });
@@ -110,7 +127,10 @@ export function createControl(context: ControlContext): ServerControl {
     const needed = setupNeeded();
     const warnings: Warning[] = [];
     if (needed) warnings.push({ id: 'setup-needed', severity: 'info', message: 'Finish the setup: Hearth has no admin account yet.' });
-    if (context.certificate.selfSigned) {
+    if (context.certs) {
+      // Self-signed, expiring, expired, renewal failed: the service knows which apply.
+      warnings.push(...context.certs.warnings());
+    } else if (context.certificate.selfSigned) {
       warnings.push({
         id: 'self-signed-certificate',
         severity: 'warning',
@@ -128,18 +148,41 @@ export function createControl(context: ControlContext): ServerControl {
     }
     if (needsRestart) warnings.push({ id: 'restart-required', severity: 'info', message: 'Some saved settings take effect when Hearth restarts.' });
     if (!saved.ok) warnings.push({ id: 'config-file', severity: 'warning', message: saved.error });
+    const tor = context.tor?.status();
+    if (tor?.enabled && (tor.state === 'failed' || tor.state === 'restarting') && tor.lastError) {
+      warnings.push({ id: 'tor', severity: 'warning', message: `Tor: ${tor.lastError}` });
+    }
+    const federation = context.federation?.();
+    if (federation?.enabled && federation.insecureDomains.length > 0) {
+      warnings.push({
+        id: 's2s-insecure-domains',
+        severity: 'warning',
+        message: `Federation accepts invalid certificates (self-signed, expired or for another name) from ${federation.insecureDomains.join(', ')} (s2s.insecureDomains): anyone able to intercept the connection could pose as ${federation.insecureDomains.length === 1 ? 'that server' : 'those servers'}.`,
+      });
+    }
+    const fingerprint = certificateFingerprint(context.certificate.cert);
     return {
       ...base,
       lanAddresses: lanAddresses(),
-      certificate: { selfSigned: context.certificate.selfSigned, ...(expiresAt !== undefined ? { expiresAt } : {}) },
+      ...(lanDiscoveryOff(config) === undefined ? { lanHostName: lanHostName() } : {}),
+      ...(fingerprint !== undefined ? { certificateFingerprint: fingerprint } : {}),
+      certificate: {
+        selfSigned: context.certificate.selfSigned,
+        ...(expiresAt !== undefined ? { expiresAt } : {}),
+        ...(context.certs ? { source: context.certs.currentSource, renewalFailed: context.certs.renewalFailed } : {}),
+      },
       setupNeeded: needed,
       restartRequired: needsRestart,
       canRestart: context.restart !== undefined,
       warnings,
+      ...(tor ? { tor } : {}),
+      ...(federation ? { federation } : {}),
     };
   };
 
   const hub = new ControlEventHub({ events, status, statusIntervalMs: context.statusIntervalMs });
+  const stopForwardingTor = forwardTorEvents(context.tor, hub);
+  const stopForwardingCertificates = forwardCertificateEvents(context.certs, hub);
 
   const handlers: { [N in RequestName]: Handler<N> } = {
     status: () => ok(status()),
@@ -150,6 +193,7 @@ export function createControl(context: ControlContext): ServerControl {
       const name = prepareUsername(typed);
       if (!name.ok) return name;
       if (storage.accounts.exists(name.username)) return fail(`there is already a user named ${name.username}`);
+      if (storage.invites.isReserved(name.username)) return fail(`the name ${name.username} is kept for someone who was invited: choose another, or withdraw that invitation`);
       const secret = password ?? generatePassword();
       const prepared = preparePassword(secret);
       if (!prepared.ok) return fail(prepared.reason);
@@ -230,7 +274,7 @@ export function createControl(context: ControlContext): ServerControl {
     'setup.status': () =>
       ok({ needed: setupNeeded(), domain: config.domain, hostname: hostname(), lanAddresses: lanAddresses(), registeredUsers: storage.accounts.count() }),
 
-    'setup.complete': ({ domain: typedDomain, username: typed, password }) => {
+    'setup.complete': ({ domain: typedDomain, username: typed, password, household }) => {
       const existing = admins()[0];
       if (existing) return fail(`setup is already done: ${existing.username} is an admin. Add more people on the Users page.`);
       const domain = prepareDomainpart(typedDomain);
@@ -238,6 +282,8 @@ export function createControl(context: ControlContext): ServerControl {
       const name = prepareUsername(typed);
       if (!name.ok) return name;
       if (storage.accounts.exists(name.username)) return fail(`there is already a user named ${name.username}: choose another name for the admin`);
+      const circleName = prepareCircleName(household ?? 'Family');
+      if (!circleName.ok) return fail(circleName.reason);
       const secret = password ?? generatePassword();
       const prepared = preparePassword(secret);
       if (!prepared.ok) return fail(prepared.reason);
@@ -252,6 +298,12 @@ export function createControl(context: ControlContext): ServerControl {
       storage.accounts.create(name.username, prepared.prepared, 'admin');
       log.info('setup complete: the first admin account was created');
       events.fire('user-created', { username: name.username });
+      // The household's circle, with its group chat. With a new domain the circles module sets
+      // them up at the next start, where the addresses are the new ones.
+      const restarting = domain !== config.domain;
+      const existingCircle = storage.circles.byName(circleName.name);
+      if (!existingCircle) createCircle({ storage, events }, circleName.name, [name.username], true, !restarting);
+      else if (storage.circles.addMember(existingCircle.id, name.username) && !restarting) events.fire('circle-member-added', { circleId: existingCircle.id, username: name.username });
       const user = { ...toUser(storage.accounts.get(name.username)!), jid: `${name.username}@${domain}` };
       return ok({ user, domain, restartRequired: domain !== config.domain, ...(password === undefined ? { generatedPassword: secret } : {}) });
     },
@@ -264,6 +316,20 @@ export function createControl(context: ControlContext): ServerControl {
       setTimeout(restart, 100).unref();
       return ok({ restarting: true as const });
     },
+
+    ...torHandlers({ tor: context.tor, config, configFile, log }),
+
+    ...inviteHandlers({
+      config,
+      storage,
+      log,
+      prepareUsername,
+      // The landing pages are on the HTTPS listener, at its real port.
+      publicUrl: () => publicBaseUrl(config.domain, context.serverStatus().listeners.find((l) => l.name === 'https')?.port ?? config.ports.https, config.http.publicUrl),
+    }),
+    ...circleHandlers({ config, storage, events, log, prepareUsername }),
+
+    ...certsHandlers(context.certs),
   };
 
   return {
@@ -273,7 +339,7 @@ export function createControl(context: ControlContext): ServerControl {
       const parsed = requestSchemas[name].safeParse(input ?? {});
       if (!parsed.success) return fail(describeValidationError(parsed.error));
       try {
-        return (handlers[name] as (input: unknown) => ControlResult<never>)(parsed.data);
+        return await (handlers[name] as (input: unknown) => ControlResult<never> | Promise<ControlResult<never>>)(parsed.data);
       } catch (error) {
         // Expected failures are results; an exception is a bug. Say so, keep serving.
         log.error(`the control request ${name} failed`, error);
@@ -286,6 +352,8 @@ export function createControl(context: ControlContext): ServerControl {
       return hub.subscribe(event, listener);
     },
     close() {
+      stopForwardingTor();
+      stopForwardingCertificates();
       hub.close();
     },
   };
@@ -309,6 +377,15 @@ function sameSettings(a: Settings, b: Settings): boolean {
   return (Object.keys(a) as Array<keyof Settings>).every((key) => a[key] === b[key]);
 }
 
+/** SHA-256 of the (first) certificate, as colon-separated hex: what a phone shows to compare. */
+function certificateFingerprint(pem: string): string | undefined {
+  try {
+    return new X509Certificate(pem).fingerprint256;
+  } catch {
+    return undefined;
+  }
+}
+
 function certificateExpiry(pem: string): number | undefined {
   try {
     return new Date(new X509Certificate(pem).validTo).getTime();
@@ -321,13 +398,4 @@ function isLoopback(bind: string): boolean {
   return bind === '127.0.0.1' || bind === '::1' || bind === 'localhost';
 }
 
-/** This computer's IPv4 LAN addresses: what a phone can use when it cannot resolve the domain. */
-export function lanAddresses(): string[] {
-  const addresses: string[] = [];
-  for (const entries of Object.values(networkInterfaces())) {
-    for (const entry of entries ?? []) {
-      if (entry.family === 'IPv4' && !entry.internal) addresses.push(entry.address);
-    }
-  }
-  return addresses;
-}
+export { lanAddresses } from '../net/lan.js';

@@ -23,6 +23,12 @@ interface HostInfo {
 
 export class DiscoRegistry {
   private readonly hosts = new Map<string, HostInfo>();
+  private changes = 0;
+
+  /** Bumped by every change, so what is derived from the registry (the caps hash) knows to recompute. */
+  get revision(): number {
+    return this.changes;
+  }
 
   private host(jid: string): HostInfo {
     let info = this.hosts.get(jid);
@@ -35,18 +41,30 @@ export class DiscoRegistry {
 
   addFeature(jid: string, feature: string): void {
     this.host(jid).features.add(feature);
+    this.changes++;
   }
 
   addIdentity(jid: string, identity: DiscoIdentity): void {
     this.host(jid).identities.push(identity);
+    this.changes++;
   }
 
   addExtension(jid: string, form: Element): void {
     this.host(jid).extensions.push(form);
+    this.changes++;
+  }
+
+  /** Takes back a form given to addExtension (one that changes at run time, e.g. the onion address). */
+  removeExtension(jid: string, form: Element): void {
+    const info = this.host(jid);
+    const before = info.extensions.length;
+    info.extensions = info.extensions.filter((existing) => existing !== form);
+    if (info.extensions.length !== before) this.changes++;
   }
 
   addItem(jid: string, item: { jid: string; name?: string }): void {
     this.host(jid).items.push(item);
+    this.changes++;
   }
 
   info(jid: string): DiscoInfo {

@@ -42,6 +42,13 @@ export type EventMap = {
   /** Before routing a stanza a local client sent; modules do outbound processing here. */
   [K in `pre-${StanzaKind}/${TargetKind}`]: StanzaEvent;
 } & {
+  /**
+   * Before routing a stanza a local client sent to another server (a domain that is neither this
+   * one nor one of its component hosts); fired before the `pre-` events above, so a handler that
+   * returns a value (the limited-accounts module refusing it) stops it before anything else sees it.
+   */
+  [K in `pre-remote/${StanzaKind}`]: StanzaEvent;
+} & {
   /** A stanza arriving for the server, an account or a resource. */
   [K in `${StanzaKind}/${TargetKind}`]: StanzaEvent;
 } & {
@@ -105,9 +112,41 @@ export type EventMap = {
   'private-storage/get': { username: string; element: Element };
   /** A set of `element`. Returns true once stored, or a StanzaError. */
   'private-storage/set': { username: string; element: Element };
+  /**
+   * XEP-0050 ad-hoc commands of the server that `requester` (a local account's full JID) may run:
+   * handlers push theirs into `commands` and return undefined. Each module answers its own
+   * `iq-set/host/http://jabber.org/protocol/commands:command` by node (modules/adhoc.ts lists them).
+   */
+  'adhoc/list': { requester: Jid; commands: Array<{ node: string; name: string }> };
   'user-created': { username: string };
   'user-deleted': { username: string };
-  'server-started': { domain: string };
+  // Circles (storage.circles): fired after the change is stored; the circles module brings
+  // rosters and the circle's group chat in step. Handlers only watch (they return undefined).
+  'circle-created': { circleId: number };
+  'circle-member-added': { circleId: number; username: string };
+  /** `name` and `groupChat` as the circle was, so what it gave the member can be taken back. */
+  'circle-member-removed': { circleId: number; username: string; name: string; groupChat: string | undefined };
+  'circle-renamed': { circleId: number; previousName: string };
+  /** Its group chat was switched on (a localpart is stored) or off (`previous` was its localpart). */
+  'circle-group-chat-changed': { circleId: number; previous: string | undefined };
+  /** Already gone from storage: everything it had is in the payload. */
+  'circle-deleted': { circleId: number; name: string; members: string[]; groupChat: string | undefined };
+  // Group chats other modules keep for a group of accounts (a circle's), answered by modules/muc.
+  /**
+   * Makes sure a persistent, members-only, hidden room `localpart`@conference.<domain> exists,
+   * named `name`, creating it with `owners` (bare JIDs) as owners. Returns the room's bare JID
+   * (undefined without the group chat service).
+   */
+  'muc/ensure-room': { localpart: string; name: string; owners: string[] };
+  /**
+   * Membership of such a room: `add` (bare JIDs) become members unless they already are more;
+   * `remove` lose a plain membership (and leave the room, XEP-0045 §9.4 status 321). Returns true.
+   */
+  'muc/follow-members': { room: string; add: string[]; remove: string[] };
+  /** Whether a room exists at conference.<domain> with this localpart. Returns true or false. */
+  'muc/room-exists': { localpart: string };
+  /** The server is up; `listeners` has the real ports (port 0 in the config picks one). */
+  'server-started': { domain: string; listeners?: ReadonlyArray<{ name: string; port: number }> };
   'server-stopping': { domain: string };
 };
 

@@ -11,9 +11,14 @@ import type { EventBus } from './event-bus.js';
 import type { EventMap, StanzaEvent, TargetKind } from './events.js';
 import type { ClientSession } from './session.js';
 
+/** Carries a stanza to another server (server/s2s); `from` is one of our hosts. */
+export type RemoteRoute = (stanza: Element, from: Jid, to: Jid) => void;
+
 export class Router {
   /** Component hosts served by modules (conference.<domain> ...): local, not remote domains. */
   private readonly components = new Set<string>();
+  /** Federation (server/s2s/setup.ts); without it other domains are unreachable. */
+  private remoteRoute: RemoteRoute | undefined;
 
   constructor(
     private readonly domain: string,
@@ -25,6 +30,8 @@ export class Router {
   fromClient(stanza: Element, origin: ClientSession, from: Jid, to: Jid): void {
     const event = this.stanzaEvent(stanza, origin, from, to);
     const kind = this.targetKind(to);
+    // Another server's domain: policies on federation (limited accounts) run before anything else.
+    if (this.isRemote(to) && this.guard(stanza, event, () => this.events.fire(`pre-remote/${stanza.name as StanzaName}`, event)) !== undefined) return;
     if (this.guard(stanza, event, () => this.events.fire(`pre-${stanza.name as StanzaName}/${kind}`, event)) !== undefined) return;
     this.dispatch(event, kind);
   }
@@ -41,6 +48,29 @@ export class Router {
   }
 
   /**
+   * A stanza another server sent, its addresses checked by the s2s stream (`from` at the domain
+   * that stream authenticated, `to` at one of our hosts). Modules see it with no `origin`, like a
+   * stanza the server generated, and a `reply` that goes back through federation.
+   */
+  fromRemote(stanza: Element, from: Jid, to: Jid): void {
+    if (this.isRemote(to)) {
+      this.log.warn(`dropped a ${stanza.name} from another server that was not for this server`);
+      return;
+    }
+    this.dispatch(this.stanzaEvent(stanza, undefined, from, to), this.targetKind(to));
+  }
+
+  /** Where stanzas for other domains go (federation); undefined bounces them as unreachable. */
+  setRemoteRoute(route: RemoteRoute | undefined): void {
+    this.remoteRoute = route;
+  }
+
+  /** Whether `domain` is one of the component hosts (conference.<domain> ...). */
+  isComponent(domain: string): boolean {
+    return this.components.has(domain);
+  }
+
+  /**
    * Serves `host` as a component: stanzas to it, and to any address at it, fire the
    * `component/...` events (events.ts) for the module that registered it.
    */
@@ -50,6 +80,11 @@ export class Router {
 
   removeComponent(host: string): void {
     this.components.delete(host);
+  }
+
+  /** Neither this server's domain nor one of its component hosts. */
+  private isRemote(to: Jid): boolean {
+    return to.domain !== this.domain && !this.components.has(to.domain);
   }
 
   private targetKind(to: Jid): TargetKind {
@@ -71,8 +106,9 @@ export class Router {
     const { stanza, to } = event;
     if (this.components.has(to.domain)) return this.dispatchToComponent(event);
     if (to.domain !== this.domain) {
-      // Federation arrives with the s2s issue; until then remote domains are unreachable.
-      if (canBounce(stanza) && stanza.name !== 'presence') event.reply(errorReply(stanza, new StanzaError('remote-server-not-found')));
+      // Another server: federation carries it (and bounces it if the server cannot be reached).
+      if (this.remoteRoute) return this.guardRemote(event);
+      if (canBounce(stanza) && stanza.name !== 'presence') event.reply(errorReply(stanza, new StanzaError('remote-server-not-found', 'this server does not talk to other servers')));
       return;
     }
     const name = stanza.name as StanzaName;
@@ -121,6 +157,16 @@ export class Router {
       if (handled !== undefined) return handled;
     }
     return this.events.fire(`iq/${kind}`, event);
+  }
+
+  private guardRemote(event: StanzaEvent): void {
+    const { stanza, from, to } = event;
+    // A stanza from another server never goes on to a third one (no relaying).
+    if (this.isRemote(from)) {
+      this.log.warn(`dropped a ${stanza.name} between two other servers`);
+      return;
+    }
+    this.guard(stanza, event, () => this.remoteRoute!(stanza, from, to));
   }
 
   /** The boundary for module code: a thrown error is a bug, logged and answered internal-server-error. */

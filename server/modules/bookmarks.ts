@@ -22,7 +22,7 @@ export const legacyNs = 'storage:bookmarks';
 const legacyItemId = 'current';
 
 /** XEP-0402 §3.3: private to the account, every room kept, nothing pushed on presence. */
-const bookmarksOptions = {
+export const bookmarksOptions = {
   'pubsub#persist_items': 'true',
   'pubsub#max_items': 'max',
   'pubsub#send_last_published_item': 'never',

@@ -22,9 +22,13 @@ export default defineModule({
     mod.addIdentity({ category: 'account', type: 'registered' }, accountDiscoKey);
     mod.addFeature(NS.discoInfo, accountDiscoKey);
 
-    // Computed on first use: every module has declared its features by then.
-    let verification: string | undefined;
-    const serverVerification = () => (verification ??= capsVerification(mod.disco.info(mod.host)));
+    // Computed on first use (every module has declared its features by then), and again after a
+    // change at run time (the onion address advertised or withdrawn).
+    let verification: { revision: number; value: string } | undefined;
+    const serverVerification = () => {
+      if (verification?.revision !== mod.disco.revision) verification = { revision: mod.disco.revision, value: capsVerification(mod.disco.info(mod.host)) };
+      return verification.value;
+    };
 
     mod.hook('stream-features', ({ features }) => {
       features.c('c', { xmlns: NS.caps, hash: 'sha-1', node: capsNode, ver: serverVerification() });

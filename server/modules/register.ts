@@ -89,13 +89,21 @@ export default defineModule({
   },
 });
 
-function register(mod: ModuleApi, usernameText: string | null, passwordText: string | null): StanzaError | undefined {
-  if (!usernameText || !passwordText) return new StanzaError('not-acceptable', 'username and password are required');
+/** A new account's username and password as sent, prepared, or the error XEP-0077 §3.1 answers with. */
+export function checkNewAccount(usernameText: string | null, passwordText: string | null): { ok: true; username: string; password: string } | { ok: false; error: StanzaError } {
+  if (!usernameText || !passwordText) return { ok: false, error: new StanzaError('not-acceptable', 'username and password are required') };
   const username = prepareLocalpart(usernameText);
-  if (!username) return new StanzaError('jid-malformed', 'that username is not allowed');
+  if (!username) return { ok: false, error: new StanzaError('jid-malformed', 'that username is not allowed') };
   const password = preparePassword(passwordText);
-  if (!password.ok) return new StanzaError('not-acceptable', password.reason);
-  if (!mod.storage.accounts.create(username, password.prepared)) return new StanzaError('conflict', 'that username is taken');
+  if (!password.ok) return { ok: false, error: new StanzaError('not-acceptable', password.reason) };
+  return { ok: true, username, password: password.prepared };
+}
+
+function register(mod: ModuleApi, usernameText: string | null, passwordText: string | null): StanzaError | undefined {
+  const checked = checkNewAccount(usernameText, passwordText);
+  if (!checked.ok) return checked.error;
+  const { username } = checked;
+  if (!mod.storage.accounts.create(username, checked.password)) return new StanzaError('conflict', 'that username is taken');
   mod.log.info('an account was registered in-band');
   mod.fire('user-created', { username });
   return undefined;

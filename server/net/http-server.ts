@@ -94,6 +94,8 @@ export async function listenHttps(options: HttpListenOptions, credentials: TlsCr
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => routes.upgrade(request, socket, head, true));
   // Handshake failures (scanners, old clients) are the client's problem, not ours to log.
   server.on('tlsClientError', (_error, socket) => socket.destroy());
+  // Certificate renewal swaps the certificate in place; ACME TLS-ALPN-01 is answered here too.
+  credentials.attach(server);
   return listen(server, options);
 }
 

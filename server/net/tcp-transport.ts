@@ -1,6 +1,7 @@
 // An XMPP stream over a TCP socket: plain with STARTTLS (port 5222) or TLS from the first byte
 // (XEP-0368 direct TLS, port 5223). The stream is one long XML document (RFC 6120 §4), parsed by
-// XmlStreamParser under the configured limits.
+// XmlStreamParser under the configured limits. The same class carries server-to-server streams in
+// both directions: only who speaks first and how STARTTLS wraps the socket differ (tlsUpgrade).
 import type { Element } from 'ltx';
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
@@ -17,7 +18,15 @@ export interface TcpTransportOptions {
   idleTimeoutMs: number;
   /** Incoming bytes per second after a burst of one largest stanza; 0 for no limit. */
   bytesPerSecond: number;
+  /**
+   * How STARTTLS upgrades the socket. Unset: the server side with the credentials (c2s). Server
+   * streams (s2s) ask for the peer's certificate, and their outgoing side is a TLS client.
+   */
+  tlsUpgrade?: TlsUpgrade;
 }
+
+/** Wraps the plain socket in TLS; resolves with the TLS socket once the handshake is done. */
+export type TlsUpgrade = (plain: Socket) => Promise<TLSSocket>;
 
 export class TcpTransport implements StreamTransport {
   private socket: Socket;
@@ -25,6 +34,7 @@ export class TcpTransport implements StreamTransport {
   private handlers: StreamInputHandlers | undefined;
   private readonly closeListeners: Array<() => void> = [];
   private closed = false;
+  private closedNotified = false;
   private readonly rateLimit: ByteRateLimit | undefined;
   readonly remoteAddress: string | undefined;
 
@@ -96,6 +106,7 @@ export class TcpTransport implements StreamTransport {
     plain.removeAllListeners('close');
     plain.removeAllListeners('error');
     plain.removeAllListeners('timeout');
+    if (this.options.tlsUpgrade) return this.upgradeWith(this.options.tlsUpgrade, plain);
     const secure = new TLSSocket(plain, {
       isServer: true,
       secureContext: this.credentials.secureContext,
@@ -108,6 +119,30 @@ export class TcpTransport implements StreamTransport {
       secure.once('secure', () => resolve());
       secure.once('error', reject);
     });
+  }
+
+  /** A custom upgrade (s2s): the TLS socket takes over once its handshake is done. */
+  private upgradeWith(upgrade: TlsUpgrade, plain: Socket): Promise<void> {
+    this.parser.reset();
+    // Nothing is sent or read while the handshake runs; a connection lost meanwhile ends the transport.
+    plain.once('close', () => {
+      if (this.socket === plain) this.closedNow();
+    });
+    plain.on('error', () => plain.destroy());
+    return upgrade(plain).then(
+      (secure) => {
+        if (this.closed) {
+          secure.destroy();
+          throw new Error('the connection closed during the TLS handshake');
+        }
+        this.socket = secure;
+        this.attach(secure);
+      },
+      (error: unknown) => {
+        plain.destroy();
+        throw error;
+      },
+    );
   }
 
   closeStream(): void {
@@ -151,10 +186,14 @@ export class TcpTransport implements StreamTransport {
     socket.on('timeout', () => socket.destroy());
     // Errors (resets, TLS alerts) end the connection; 'close' follows and cleans up.
     socket.on('error', () => socket.destroy());
-    socket.on('close', () => {
-      this.closed = true;
-      this.parser.end();
-      for (const listener of this.closeListeners) listener();
-    });
+    socket.on('close', () => this.closedNow());
+  }
+
+  private closedNow(): void {
+    if (this.closedNotified) return;
+    this.closedNotified = true;
+    this.closed = true;
+    this.parser.end();
+    for (const listener of this.closeListeners) listener();
   }
 }

@@ -1,5 +1,5 @@
 // Status values as the server worker reports them (contract.ts), for app/ tests.
-import type { Status } from '../../server/control/contract.js';
+import type { Status, TorStatus } from '../../server/control/contract.js';
 
 export function status(overrides: Partial<Status> = {}): Status {
   return {
@@ -18,4 +18,8 @@ export function status(overrides: Partial<Status> = {}): Status {
     warnings: [],
     ...overrides,
   };
+}
+
+export function tor(overrides: Partial<TorStatus> = {}): TorStatus {
+  return { enabled: false, state: 'off', running: false, bootstrapped: false, restarts: 0, advertise: false, federation: 'onions', ...overrides };
 }

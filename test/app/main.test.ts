@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main, type DesktopApp } from '../../app/main.js';
 import { fake, resetFakeElectron } from './fake-electron.js';
-import { status } from './fixtures.js';
+import { status, tor } from './fixtures.js';
 
 vi.mock('electron', () => import('./fake-electron.js'));
 
@@ -97,6 +97,24 @@ describe('the desktop app', () => {
     expect(labels()[0]).toBe('The server is stopped');
     tray().clickItem('Start server');
     expect(fake.workers).toHaveLength(2);
+  });
+
+  it('switches Tor on from the tray, and shows why when it cannot', async () => {
+    await launch(['/opt/Hearth/hearth', '--hidden']);
+    worker().send({ type: 'ready', status: status({ tor: tor() }) });
+    const item = () => tray().menu.find((i) => i.label === 'Tor onion service')!;
+    expect(item()).toMatchObject({ type: 'checkbox', checked: false, enabled: true });
+
+    tray().clickItem('Tor onion service');
+    expect(worker().posted).toEqual([{ type: 'request', id: 1, name: 'tor.setEnabled', input: { enabled: true } }]);
+    worker().send({ type: 'response', id: 1, result: { ok: false, error: 'Tor is not installed on this computer' } });
+    await vi.waitFor(() => expect(fake.dialogs).toEqual([{ title: 'Tor could not start', content: 'Tor is not installed on this computer' }]));
+
+    // The server's status event ticks it once Tor is on.
+    worker().send({ type: 'event', name: 'status', payload: status({ tor: tor({ enabled: true, state: 'running' }) }) });
+    expect(item().checked).toBe(true);
+    tray().clickItem('Tor onion service');
+    expect(worker().posted.at(-1)).toEqual({ type: 'request', id: 2, name: 'tor.setEnabled', input: { enabled: false } });
   });
 
   it('restarts a crashed worker as the policy says, and shows an error when it gives up', async () => {

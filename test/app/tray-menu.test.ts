@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ServerState } from '../../app/server-state.js';
-import { serverAddress, trayMenuModel, type TrayMenuItem } from '../../app/tray-menu.js';
-import { status } from './fixtures.js';
+import { serverAddress, torToggle, trayMenuModel, type TrayMenuItem } from '../../app/tray-menu.js';
+import { status, tor } from './fixtures.js';
 
 const app = { autostart: false, autostartAvailable: true };
 const labels = (items: TrayMenuItem[]) => items.map((i) => (i.kind === 'separator' ? '---' : i.label));
@@ -18,6 +18,7 @@ describe('trayMenuModel', () => {
       'Copy server address',
       '---',
       'Stop server',
+      'Tor onion service',
       'Start at login',
       '---',
       'Quit Hearth',
@@ -74,8 +75,48 @@ describe('trayMenuModel', () => {
     expect(item(trayMenuModel({ phase: 'stopped' }, { autostart: false, autostartAvailable: false }), 'Start at login')).toMatchObject({ enabled: false });
   });
 
+  it('warns about a certificate whose renewal failed or that expired, below the address', () => {
+    const failed = trayMenuModel(
+      { phase: 'running', status: status({ warnings: [{ id: 'certificate-renewal-failed', severity: 'warning', message: 'Renewing the certificate failed: port 80 is closed.' }] }) },
+      app,
+    );
+    expect(labels(failed).slice(0, 3)).toEqual(['Running: 2 of 4 people online', 'Address: kitchen-pc', 'Certificate renewal failed: open Hearth']);
+    const expired = trayMenuModel(
+      {
+        phase: 'running',
+        status: status({
+          warnings: [
+            { id: 'certificate-renewal-failed', severity: 'warning', message: 'failed' },
+            { id: 'certificate-expired', severity: 'warning', message: 'expired' },
+          ],
+        }),
+      },
+      app,
+    );
+    expect(labels(expired)[2]).toBe('Certificate expired: open Hearth to renew it');
+    expect(labels(trayMenuModel({ phase: 'running', status: status({ warnings: [{ id: 'self-signed-certificate', severity: 'warning', message: 'self-signed' }] }) }, app))[2]).toBe('---');
+  });
+
   it('says "1 person" for a single account', () => {
     expect(trayMenuModel({ phase: 'running', status: status({ registeredUsers: 1, onlineUsers: 0 }) }, app)[0]).toMatchObject({ label: 'Running: 0 of 1 person online' });
+  });
+
+  it('ticks "Tor onion service" while Tor is on, and offers to switch it', () => {
+    const on = trayMenuModel({ phase: 'running', status: status({ tor: tor({ enabled: true, state: 'running' }) }) }, app);
+    expect(item(on, 'Tor onion service')).toEqual({ kind: 'checkbox', action: 'toggle-tor', label: 'Tor onion service', checked: true, enabled: true });
+    expect(torToggle({ phase: 'running', status: status({ tor: tor({ enabled: true, state: 'running' }) }) })).toEqual({ enabled: false });
+
+    const off = trayMenuModel({ phase: 'running', status: status({ tor: tor() }) }, app);
+    expect(item(off, 'Tor onion service')).toMatchObject({ checked: false, enabled: true });
+    expect(torToggle({ phase: 'running', status: status({ tor: tor() }) })).toEqual({ enabled: true });
+  });
+
+  it('disables "Tor onion service" while the server is not running or Tor is stopping', () => {
+    expect(item(trayMenuModel({ phase: 'stopped' }, app), 'Tor onion service')).toMatchObject({ checked: false, enabled: false });
+    const stopping = { phase: 'running' as const, status: status({ tor: tor({ enabled: false, state: 'stopping' }) }) };
+    expect(item(trayMenuModel(stopping, app), 'Tor onion service')).toMatchObject({ enabled: false });
+    expect(torToggle(stopping)).toBeUndefined();
+    expect(torToggle({ phase: 'starting' })).toBeUndefined();
   });
 
   it('gives the domain as the address to copy only while running', () => {

@@ -12,6 +12,7 @@ export default async function setup(): Promise<() => void> {
   // Workers are forked after this and inherit the environment: Node reads this at start-up.
   process.env.NODE_EXTRA_CA_CERTS = pki.caFile;
   process.env.HEARTH_TEST_CA = pki.caFile;
+  process.env.HEARTH_TEST_CA_KEY = pki.caKeyFile;
   process.env.HEARTH_TEST_CERT = pki.certFile;
   process.env.HEARTH_TEST_KEY = pki.keyFile;
   return () => rmSync(dir, { recursive: true, force: true });

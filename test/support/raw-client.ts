@@ -49,12 +49,18 @@ export class RawClient {
     socket.on('error', () => {});
   }
 
-  /** Upgrades this plain connection after the server said <proceed/>. */
-  startTls(): Promise<void> {
+  /**
+   * Upgrades this plain connection after the server said <proceed/>. `acceptAnyCertificate` is for
+   * servers whose certificate is bad on purpose (the federation refusal tests).
+   */
+  startTls(options: { servername?: string; acceptAnyCertificate?: boolean; clientCertificate?: { certFile: string; keyFile: string } } = {}): Promise<void> {
     return new Promise((resolve, reject) => {
       const plain = this.socket;
       plain.removeAllListeners('data');
-      const secure = tlsConnect({ socket: plain, servername: 'localhost', ca: readFileSync(process.env.HEARTH_TEST_CA!) }, () => resolve());
+      const verification = options.acceptAnyCertificate ? { rejectUnauthorized: false } : { ca: readFileSync(process.env.HEARTH_TEST_CA!) };
+      // A server connecting to another presents its own certificate (SASL EXTERNAL, XEP-0178).
+      const identity = options.clientCertificate ? { cert: readFileSync(options.clientCertificate.certFile), key: readFileSync(options.clientCertificate.keyFile) } : {};
+      const secure = tlsConnect({ socket: plain, servername: options.servername ?? 'localhost', ...verification, ...identity }, () => resolve());
       secure.once('error', reject);
       this.socket = secure;
       this.buffer = '';

@@ -3,15 +3,21 @@
 import { parse, type Element } from 'ltx';
 import { RawClient } from './raw-client.js';
 
+/** Another server's domain than localhost, and whether its certificate may be bad (federation tests). */
+export interface RawStreamOptions {
+  domain?: string;
+  acceptAnyCertificate?: boolean;
+}
+
 /** A plain connection upgraded with STARTTLS, with a fresh stream open; returns its features as text. */
-export async function openSecureStream(port: number): Promise<{ raw: RawClient; features: string }> {
+export async function openSecureStream(port: number, options: RawStreamOptions = {}): Promise<{ raw: RawClient; features: string }> {
   const raw = await RawClient.plain(port);
-  raw.openStream();
+  raw.openStream(options.domain);
   await raw.waitFor(/<\/stream:features>/);
   raw.send(`<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>`);
   await raw.waitFor(/<proceed[^>]*\/>/);
-  await raw.startTls();
-  raw.openStream();
+  await raw.startTls({ servername: options.domain, acceptAnyCertificate: options.acceptAnyCertificate });
+  raw.openStream(options.domain);
   const features = await raw.waitFor(/<\/stream:features>/);
   return { raw, features };
 }
@@ -25,18 +31,18 @@ export async function rawIq(raw: RawClient, id: string, iq: string): Promise<Ele
 }
 
 /** Signs in with PLAIN over STARTTLS and opens the authenticated stream; returns its features. */
-export async function rawAuthenticate(port: number, username: string, password: string): Promise<{ raw: RawClient; features: string }> {
-  const { raw } = await openSecureStream(port);
+export async function rawAuthenticate(port: number, username: string, password: string, options: RawStreamOptions = {}): Promise<{ raw: RawClient; features: string }> {
+  const { raw } = await openSecureStream(port, options);
   raw.send(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>${Buffer.from(`\0${username}\0${password}`).toString('base64')}</auth>`);
   await raw.waitFor(/<success[^>]*(\/>|<\/success>)/);
-  raw.openStream();
+  raw.openStream(options.domain);
   const features = await raw.waitFor(/<\/stream:features>/);
   return { raw, features };
 }
 
 /** Signs in and binds `resource`: a raw client ready for stanzas. */
-export async function rawLogin(port: number, username: string, password: string, resource: string): Promise<RawClient> {
-  const { raw } = await rawAuthenticate(port, username, password);
+export async function rawLogin(port: number, username: string, password: string, resource: string, options: RawStreamOptions = {}): Promise<RawClient> {
+  const { raw } = await rawAuthenticate(port, username, password, options);
   await rawIq(raw, 'bind', `<iq type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>${resource}</resource></bind></iq>`);
   return raw;
 }

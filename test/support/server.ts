@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parseConfig } from '../../server/config/load.js';
 import type { Config } from '../../server/config/schema.js';
 import { preparePassword } from '../../server/core/storage/accounts.js';
-import { startServer, type HearthServer } from '../../server/main.js';
+import { startServer, type HearthServer, type ServerOptions } from '../../server/main.js';
 import { silentLogger } from '../../server/util/log.js';
 import { ScramSha256Mechanism } from './scram-sha-256-mechanism.js';
 
@@ -17,7 +17,7 @@ export interface TestServer {
   server: HearthServer;
   config: Config;
   dataDir: string;
-  port(name: 'c2s' | 'c2sTls' | 'admin'): number;
+  port(name: 'c2s' | 'c2sTls' | 'admin' | 's2s' | 's2sTls'): number;
   addUser(username: string, password?: string): void;
   connect(username: string, options?: ConnectOptions): Promise<Client>;
   stop(): Promise<void>;
@@ -29,6 +29,8 @@ export interface ConnectOptions {
   mechanism?: 'SCRAM-SHA-1' | 'SCRAM-SHA-256' | 'PLAIN';
   /** Send initial presence after login (default true). */
   presence?: boolean;
+  /** The server's domain (default localhost; TestServer.connect uses the server's own). */
+  domain?: string;
 }
 
 export const defaultPassword = 'correct horse battery';
@@ -49,10 +51,10 @@ export function testConfig(dataDir: string, overrides: Record<string, unknown> =
   return result.config;
 }
 
-export async function startTestServer(overrides: Record<string, unknown> = {}, dataDir?: string): Promise<TestServer> {
+export async function startTestServer(overrides: Record<string, unknown> = {}, dataDir?: string, options: ServerOptions = {}): Promise<TestServer> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'hearth-test-'));
   const config = testConfig(dir, overrides);
-  const server = await startServer(config, { log: silentLogger, authFailureDelayMs: 50 });
+  const server = await startServer(config, { log: silentLogger, authFailureDelayMs: 50, ...options });
   const clients: Client[] = [];
   const port = (name: string) => server.listeners.find((l) => l.name === name)!.port;
   return {
@@ -66,7 +68,7 @@ export async function startTestServer(overrides: Record<string, unknown> = {}, d
       server.storage.accounts.create(username, prepared.prepared);
     },
     async connect(username, options = {}) {
-      const xmpp = connectClient(port('c2s'), username, options);
+      const xmpp = connectClient(port('c2s'), username, { domain: config.domain, ...options });
       clients.push(xmpp);
       await xmpp.start();
       if (options.presence !== false) await xmpp.send(xml('presence'));
@@ -84,7 +86,7 @@ export async function startTestServer(overrides: Record<string, unknown> = {}, d
 export function connectClient(port: number, username: string, options: ConnectOptions = {}): Client {
   const xmpp = client({
     service: `xmpp://127.0.0.1:${port}`,
-    domain,
+    domain: options.domain ?? domain,
     resource: options.resource,
     credentials: async (authenticate: (c: object, m: string) => Promise<void>, mechanisms: string[]) => {
       const mechanism = options.mechanism ?? 'SCRAM-SHA-1';

@@ -3,7 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { AccountRepository } from './accounts.js';
 import { ArchiveStore } from './archive.js';
+import { CircleRepository } from './circles.js';
 import { openDatabase, type Db } from './database.js';
+import { InviteRepository } from './invites.js';
 import { KeyValueStore } from './keyval.js';
 import { OfflineRepository } from './offline.js';
 import { PubsubRepository } from './pubsub.js';
@@ -16,6 +18,10 @@ export interface Storage {
   offline: OfflineRepository;
   /** PEP nodes and items (XEP-0163). */
   pubsub: PubsubRepository;
+  /** Shared contact groups (the circles module keeps rosters in step). */
+  circles: CircleRepository;
+  /** Invitations (XEP-0401, XEP-0379, XEP-0445). */
+  invites: InviteRepository;
   /** A per-module key-value store (DESIGN.md: mod.store(name, 'keyval')). */
   keyval(module: string): KeyValueStore;
   /** A named message archive (DESIGN.md: mod.store(name, 'archive')). */
@@ -39,6 +45,8 @@ export function openStorage(dataDir: string, options: { scramIterations: number 
     roster: new RosterRepository(db),
     offline: new OfflineRepository(db),
     pubsub: new PubsubRepository(db),
+    circles: new CircleRepository(db),
+    invites: new InviteRepository(db),
     keyval: (module) => new KeyValueStore(db, module),
     archive: (name) => new ArchiveStore(db, name),
     secret(name) {

@@ -154,4 +154,62 @@ export const migrations: Migration[] = [
       CREATE INDEX muc_affiliations_by_jid ON muc_affiliations(jid);
     `,
   },
+  {
+    version: 5,
+    description: 'circles (shared contact groups) and invitations (XEP-0401, XEP-0379, XEP-0445)',
+    sql: `
+      CREATE TABLE circles (
+        id INTEGER PRIMARY KEY,
+        -- Shown as the roster group everyone in the circle sees the others under.
+        name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        -- The localpart of the circle's group chat at conference.<domain>; NULL without one.
+        group_chat TEXT,
+        created_at INTEGER NOT NULL
+      );
+
+      CREATE TABLE circle_members (
+        circle_id INTEGER NOT NULL REFERENCES circles(id) ON DELETE CASCADE,
+        username TEXT NOT NULL REFERENCES accounts(username) ON DELETE CASCADE,
+        joined_at INTEGER NOT NULL,
+        PRIMARY KEY (circle_id, username)
+      ) WITHOUT ROWID;
+      CREATE INDEX circle_members_by_user ON circle_members(username);
+
+      -- Roster items a circle put there (the contact was not in the roster before): they go
+      -- when the two people no longer share a circle. Contacts people had anyway stay.
+      CREATE TABLE circle_roster_links (
+        username TEXT NOT NULL REFERENCES accounts(username) ON DELETE CASCADE,
+        -- A bare JID.
+        contact TEXT NOT NULL,
+        PRIMARY KEY (username, contact)
+      ) WITHOUT ROWID;
+      CREATE INDEX circle_roster_links_by_contact ON circle_roster_links(contact);
+
+      CREATE TABLE invites (
+        -- A public handle for lists, revocation and logs; never grants anything.
+        id TEXT PRIMARY KEY,
+        -- The secret in the links (XEP-0379 §4.1: at least 80 bits from a secure generator).
+        token TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL CHECK (kind IN ('account', 'contact')),
+        -- The account the invitee becomes mutual contacts with; NULL for none.
+        inviter TEXT REFERENCES accounts(username) ON DELETE CASCADE,
+        -- A user name kept for the invitee (XEP-0445 §5); NULL lets them choose.
+        username TEXT,
+        role TEXT NOT NULL DEFAULT 'user' CHECK (role IN ('admin', 'user', 'limited')),
+        max_uses INTEGER NOT NULL CHECK (max_uses >= 1),
+        uses INTEGER NOT NULL DEFAULT 0,
+        -- A note for the admin ("for Grandma").
+        label TEXT,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX invites_by_expiry ON invites(expires_at);
+
+      CREATE TABLE invite_circles (
+        invite_id TEXT NOT NULL REFERENCES invites(id) ON DELETE CASCADE,
+        circle_id INTEGER NOT NULL REFERENCES circles(id) ON DELETE CASCADE,
+        PRIMARY KEY (invite_id, circle_id)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

@@ -19,6 +19,7 @@ import { handleMessage } from './messages.js';
 import { handlePresence, handleSessionEnd, handleShutdown } from './occupancy.js';
 import { OccupantIq } from './occupant-iq.js';
 import { ownerGet, ownerSet, vcardGet, vcardSet } from './owner.js';
+import { ensureRoom, followMembers } from './provisioning.js';
 import { RoomRepository } from './repository.js';
 import { MucService } from './service.js';
 import { moderateNs, mucAdminNs, mucNs, mucOwnerNs, stableIdFeature, vcardTempNs } from './stanzas.js';
@@ -95,6 +96,11 @@ export default defineModule({
       muc.repository.deleteAffiliationsOf(jid);
       for (const room of muc.rooms.values()) room.setAffiliation(jid, 'none');
     });
+
+    // Rooms other modules keep for a group of accounts (a circle's group chat).
+    mod.hook('muc/ensure-room', ({ localpart, name, owners }) => ensureRoom(muc, localpart, name, owners));
+    mod.hook('muc/follow-members', ({ room, add, remove }) => followMembers(muc, room, add, remove));
+    mod.hook('muc/room-exists', ({ localpart }) => muc.rooms.has(`${localpart}@${host}`));
 
     // Room archives follow the accounts' retention (archive.retentionDays; 0 empties them).
     mod.daily('expire', () => {

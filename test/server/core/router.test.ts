@@ -109,3 +109,48 @@ describe('a component host', () => {
     expect(sent).toEqual([]);
   });
 });
+
+describe('other servers (federation)', () => {
+  let carried: Array<[string, string, string]>;
+
+  beforeEach(() => {
+    carried = [];
+    router.setRemoteRoute((stanza, from, to) => carried.push([stanza.name, from.toString(), to.toString()]));
+  });
+
+  it('hands stanzas for another domain to the remote route instead of bouncing them', () => {
+    route(`<message id='m4' from='alice@example.org/phone' to='bob@example.net'><body>hi</body></message>`);
+    route(`<presence from='room@${component}/Alice' to='bob@example.net/laptop'/>`);
+    expect(carried).toEqual([
+      ['message', 'alice@example.org/phone', 'bob@example.net'],
+      ['presence', `room@${component}/Alice`, 'bob@example.net/laptop'],
+    ]);
+    expect(toUser).toEqual([]);
+  });
+
+  it('dispatches a stanza from another server locally, with no origin and a reply that goes back out', () => {
+    let event: StanzaEvent | undefined;
+    events.on('iq-get/host/jabber:iq:version:query', (e) => {
+      event = e;
+      e.reply(iqResult(e.stanza));
+      return true;
+    });
+    const stanza = parse(`<iq type='get' id='v1' from='bob@example.net/laptop' to='example.org'><query xmlns='jabber:iq:version'/></iq>`) as Element;
+    router.fromRemote(stanza, parseJid('bob@example.net/laptop')!, parseJid('example.org')!);
+    expect(event?.origin).toBeUndefined();
+    expect(carried).toEqual([['iq', 'example.org', 'bob@example.net/laptop']]);
+  });
+
+  it('never relays a stanza from one other server to another', () => {
+    const stanza = parse(`<message from='bob@example.net' to='carol@example.com'/>`) as Element;
+    router.fromRemote(stanza, parseJid('bob@example.net')!, parseJid('carol@example.com')!);
+    route(`<message from='bob@example.net' to='carol@example.com'/>`);
+    expect(carried).toEqual([]);
+  });
+
+  it('bounces again with remote-server-not-found once federation is gone', () => {
+    router.setRemoteRoute(undefined);
+    route(`<message id='m5' from='alice@example.org/phone' to='bob@example.net'><body>hi</body></message>`);
+    expect(errorCondition(toUser[0])).toBe('remote-server-not-found');
+  });
+});

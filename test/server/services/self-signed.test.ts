@@ -27,6 +27,17 @@ describe('first-run certificate', () => {
     expect(second.cert).toBe(first.cert);
   });
 
+  it('is made anew when it lacks an extra name (the onion address), and kept while it has them', async () => {
+    const onion = 'eqw62flwrfqw4fxjhsrfwsjfzikdhxgubh4vqslj2nwlsjxb6uwinvad.onion';
+    const plain = await loadCertificate({ domain: 'home.example', dataDir: dir });
+    const withOnion = await loadCertificate({ domain: 'home.example', dataDir: dir, extraNames: [onion] });
+    expect(withOnion.cert).not.toBe(plain.cert);
+    expect(new X509Certificate(withOnion.cert).subjectAltName).toContain(`DNS:${onion}`);
+    expect((await loadCertificate({ domain: 'home.example', dataDir: dir, extraNames: [onion] })).cert).toBe(withOnion.cert);
+    // Tor switched off later: the certificate still covers the domain, so it stays.
+    expect((await loadCertificate({ domain: 'home.example', dataDir: dir })).cert).toBe(withOnion.cert);
+  });
+
   it('names the setting when a configured file cannot be read', async () => {
     await expect(loadCertificate({ domain: 'x.example', dataDir: dir, certFile: '/missing.pem', keyFile: '/missing.key' })).rejects.toThrow(
       'tls.certFile: cannot read /missing.pem: ENOENT',
