@@ -116,7 +116,8 @@ export function prosodyInstalled(): boolean {
 /** "0.12.3", from `prosodyctl about`; undefined when Prosody is not installed. */
 export function prosodyVersion(): string | undefined {
   const about = spawnSync('prosodyctl', ['about'], { encoding: 'utf8', timeout: 10_000 });
-  return /^Prosody (\S+)/m.exec(about.stdout ?? '')?.[1];
+  // Warnings such as "Prosody was unable to find lua-unbound" come first; the version line is "Prosody 0.12.3".
+  return /^Prosody (\d+\.\d+\S*)$/m.exec(about.stdout ?? '')?.[1];
 }
 
 export async function startProsody(options: ProsodyOptions): Promise<Prosody> {

@@ -254,7 +254,7 @@ describe('status', () => {
   it('adds what the dashboard needs to the server status', async () => {
     const status = value(await request('status', {}));
     expect(status).toMatchObject({ domain: 'localhost', registeredUsers: 0, onlineUsers: 0, setupNeeded: true, restartRequired: false, certificate: { selfSigned: false } });
-    expect(status.listeners.map((l) => l.name)).toEqual(['c2s', 'c2sTls', 'https', 'http', 'admin']);
+    expect(status.listeners.map((l) => l.name)).toEqual(['c2s', 'c2sTls', 'https', 'http', 's2s', 'admin']);
     // The test certificate is valid for a week: close enough to expiry to warn.
     expect(status.warnings.map((w) => w.id)).toEqual(['setup-needed', 'certificate-expiring']);
     expect(status.certificate.expiresAt).toBeGreaterThan(Date.now());
