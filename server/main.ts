@@ -23,6 +23,7 @@ import contactAddresses from './modules/contact-addresses.js';
 import csi from './modules/csi.js';
 import disco from './modules/disco.js';
 import externalServices from './modules/external-services.js';
+import httpUpload from './modules/http-upload/index.js';
 import invites from './modules/invites/index.js';
 import lastActivity from './modules/last-activity.js';
 import limitedAccounts from './modules/limited-accounts.js';
@@ -54,7 +55,7 @@ import type { StreamTransport } from './net/transport.js';
 import { attachWebSocket } from './net/websocket.js';
 import { loadActiveCertificate } from './services/certs/active-certificate.js';
 import { CertificateService } from './services/certs/certificate-service.js';
-import type { Clock } from './services/certs/clock.js';
+import type { Clock } from './util/clock.js';
 import type { LoadedCertificate } from './services/certs/self-signed.js';
 import { setupLanDiscovery } from './services/mdns/lan-discovery.js';
 import { onionCertificateNames, setupTor } from './services/tor/setup.js';
@@ -95,6 +96,7 @@ export const modules: ModuleDefinition[] = [
   contactAddresses, // XEP-0157 contact addresses in disco#info (from contactInfo)
   lastActivity, // XEP-0012 last activity (answers only with privacy.lastActivity)
   proxy65, // XEP-0065 file-transfer proxy at proxy.<domain> (SOCKS5 on ports.proxy65), for this server's accounts
+  httpUpload, // XEP-0363 file upload at upload.<domain> (files under /upload/ on HTTPS), kept upload.retentionDays, with quotas
   connectionDiscovery, // XEP-0156 /.well-known/host-meta lists the BOSH and WebSocket endpoints
   limitedAccounts, // limited accounts (children, guests) reach nobody on other servers
   adhoc, // XEP-0050 ad-hoc commands: the list, and item-not-found for unknown ones
@@ -114,6 +116,8 @@ export interface ServerOptions {
   uiDir?: string | null;
   /** Tests move time for the certificates (renewal 30 days before expiry) and look up DNS-01 records more often. */
   certificates?: { clock?: Clock; dnsPollMs?: number };
+  /** Tests move time for uploads (slots expire after minutes, files after upload.retentionDays). */
+  uploads?: { clock?: Clock };
   /** How federation finds other servers (default: the system's DNS); tests use their own DNS server. */
   s2sResolver?: S2sResolver;
 }
@@ -169,7 +173,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     let httpsPort = config.ports.https;
     const publicUrl = () => publicBaseUrl(config.domain, httpsPort, config.http.publicUrl);
     const disco = new DiscoRegistry();
-    const host = new ModuleHost({ config, log, storage, sessions, events, disco, router, http, publicUrl });
+    const host = new ModuleHost({ config, log, storage, sessions, events, disco, router, http, publicUrl, clock: options.uploads?.clock });
     host.load(modules);
     // Federation: the router sends stanzas for other domains through it (after the modules, which add the component hosts).
     const federation = setupFederation({ config, log: log.child('s2s'), storage, router, credentials, resolver: options.s2sResolver });

@@ -6,13 +6,14 @@ import Dashboard from '../pages/Dashboard';
 import Invites from '../pages/Invites';
 import Settings from '../pages/Settings';
 import Setup from '../pages/Setup';
+import Storage from '../pages/Storage';
 import Tor from '../pages/Tor';
 import Users from '../pages/Users';
 import { capitalize, useApi } from './api';
 import { Alert, Button, Loading, Logo } from './components';
 import { hrefFor, useRoute, type Route } from './router';
 
-const pageNames: Record<Route, string> = { dashboard: 'Dashboard', users: 'Users', invites: 'Invites', circles: 'Circles', certificates: 'Certificates', tor: 'Tor', settings: 'Settings' };
+const pageNames: Record<Route, string> = { dashboard: 'Dashboard', users: 'Users', invites: 'Invites', circles: 'Circles', certificates: 'Certificates', tor: 'Tor', storage: 'Storage', settings: 'Settings' };
 
 export function App() {
   const api = useApi();
@@ -85,6 +86,7 @@ function Shell() {
         {route === 'circles' && <Circles />}
         {route === 'certificates' && <Certificates />}
         {route === 'tor' && <Tor />}
+        {route === 'storage' && <Storage />}
         {route === 'settings' && <Settings />}
       </main>
     </div>

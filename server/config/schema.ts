@@ -158,6 +158,33 @@ export const configSchema = z
       })
       .strict()
       .default({ enabled: true, maxBytes: 1_073_741_824, idleTimeoutSeconds: 60 }),
+    /**
+     * File upload (XEP-0363) at upload.<domain>: photos, voice messages and files shared in chats,
+     * stored in <dataDir>/uploads. The admin UI's Storage page changes these (not `enabled`) at once.
+     */
+    upload: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** Largest file one upload may be. */
+        maxFileSizeBytes: z.number().int().min(1_048_576).max(17_179_869_184).default(104_857_600),
+        /** Days a file stays; then it is deleted and its link stops working. */
+        retentionDays: z.number().int().min(1).max(3650).default(30),
+        /** Bytes one account may upload in 24 hours. */
+        userDailyQuotaBytes: z.number().int().min(1_048_576).max(1_099_511_627_776).default(1_073_741_824),
+        /** Bytes all uploads together may take on disk. */
+        totalQuotaBytes: z.number().int().min(1_048_576).max(1_125_899_906_842_624).default(10_737_418_240),
+      })
+      .strict()
+      .superRefine((upload, context) => {
+        // A limit above a quota would promise files nobody could ever upload.
+        if (upload.maxFileSizeBytes > upload.userDailyQuotaBytes) {
+          context.addIssue({ code: 'custom', path: ['maxFileSizeBytes'], message: 'must not be larger than upload.userDailyQuotaBytes' });
+        }
+        if (upload.maxFileSizeBytes > upload.totalQuotaBytes) {
+          context.addIssue({ code: 'custom', path: ['maxFileSizeBytes'], message: 'must not be larger than upload.totalQuotaBytes' });
+        }
+      })
+      .default({ enabled: true, maxFileSizeBytes: 104_857_600, retentionDays: 30, userDailyQuotaBytes: 1_073_741_824, totalQuotaBytes: 10_737_418_240 }),
     privacy: z
       .object({
         /** Answer Last Activity (XEP-0012): server uptime, and to contacts when someone was last online. */

@@ -278,6 +278,67 @@ export const inviteCreateSchema = z
   })
   .strict();
 
+/** Storage (server/modules/http-upload): the files people upload in chats (XEP-0363), and how long they stay. */
+export interface StorageOptions {
+  /** Days a file stays before it is deleted (upload.retentionDays). */
+  retentionDays: number;
+  /** Largest file one upload may be (upload.maxFileSizeBytes). */
+  maxFileSizeBytes: number;
+  /** Bytes one account may upload in 24 hours (upload.userDailyQuotaBytes). */
+  userDailyQuotaBytes: number;
+  /** Bytes all uploads together may take (upload.totalQuotaBytes). */
+  totalQuotaBytes: number;
+}
+
+export interface StorageStatus {
+  /** upload.enabled: apps can upload (stored files are served and expire either way). */
+  enabled: boolean;
+  /** The upload service apps find by themselves: upload.<domain>. */
+  uploadHost: string;
+  /** Bytes of the stored files. */
+  bytesUsed: number;
+  fileCount: number;
+  /** When the oldest stored file was uploaded (ms since 1970). */
+  oldestFileAt?: number;
+  /** When the oldest stored file is deleted: its upload time plus the retention. */
+  nextExpiryAt?: number;
+  /** The limits in force now; the Storage page's changes apply at once. */
+  options: StorageOptions;
+}
+
+const mebibyte = 1_048_576;
+const byteLimit = (what: string, max: number, maxText: string) =>
+  z
+    .number({ error: `enter ${what} as a number` })
+    .int(`enter ${what} as a whole number of bytes`)
+    .min(mebibyte, `${what} must be at least 1 MB`)
+    .max(max, `${what} can be at most ${maxText}`);
+
+/** The same bounds as upload.* in the config file (server/config/schema.ts). */
+export const storageOptionsChangeSchema = z
+  .object({
+    retentionDays: z
+      .number({ error: 'enter the number of days to keep uploaded files' })
+      .int('enter a whole number of days')
+      .min(1, 'keep uploaded files at least 1 day')
+      .max(3650, 'keep uploaded files at most 3650 days (10 years)')
+      .optional(),
+    maxFileSizeBytes: byteLimit('the largest file', 17_179_869_184, '16 GB').optional(),
+    userDailyQuotaBytes: byteLimit("each person's daily upload limit", 1_099_511_627_776, '1 TB').optional(),
+    totalQuotaBytes: byteLimit('the space for all uploads', 1_125_899_906_842_624, '1 PB').optional(),
+  })
+  .strict();
+export type StorageOptionsChange = z.infer<typeof storageOptionsChangeSchema>;
+
+export const storagePurgeSchema = z
+  .object({
+    /** Deletes every uploaded file, not only those past the retention: needs `confirm`. */
+    everything: z.boolean({ error: 'everything must be true or false' }).default(false),
+    confirm: z.boolean({ error: 'confirm must be true or false' }).default(false),
+  })
+  .strict()
+  .refine((input) => !input.everything || input.confirm, { message: 'deleting every uploaded file needs confirm: true', path: ['confirm'] });
+
 /** Federation (server/s2s): links to other XMPP servers. Domains and reasons only, never addresses. */
 export const federationStatusSchema = z.object({
   /** s2s.enabled */
@@ -427,6 +488,12 @@ export const requestSchemas = {
   'certs.acme.request': acmeRequestSchema,
   /** Stops the running ACME request. */
   'certs.acme.cancel': z.object({}).strict(),
+  /** Space the uploaded files take, and the limits. */
+  'storage.status': z.object({}).strict(),
+  /** Saves upload.retentionDays and the size limits in the config file; they apply at once. */
+  'storage.setOptions': storageOptionsChangeSchema,
+  /** Deletes the files past the retention now (or, confirmed, every uploaded file). */
+  'storage.purge': storagePurgeSchema,
 } as const;
 
 export interface SettingsResult {
@@ -487,6 +554,11 @@ export interface RequestResults {
   'certs.import': CertificateStatus & { notes: string[] };
   'certs.acme.request': CertificateStatus;
   'certs.acme.cancel': CertificateStatus;
+  'storage.status': StorageStatus;
+  /** `changed` lists the options whose value changed. */
+  'storage.setOptions': StorageStatus & { changed: Array<keyof StorageOptions> };
+  /** What was deleted now, and the status after it. */
+  'storage.purge': StorageStatus & { deletedFiles: number; freedBytes: number };
 }
 
 export type RequestName = keyof typeof requestSchemas;

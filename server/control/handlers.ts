@@ -41,6 +41,7 @@ import { forwardTorEvents, torHandlers } from './tor.js';
 import { circleHandlers, createCircle } from './circles.js';
 import { inviteHandlers } from './invites.js';
 import { certsHandlers, forwardCertificateEvents } from './certs.js';
+import { storageHandlers } from './storage.js';
 
 /** What the server reports about itself (main.ts); the handlers add the rest of `Status`. */
 export type ServerStatusBase = Pick<Status, 'version' | 'domain' | 'uptimeSeconds' | 'listeners' | 'registeredUsers' | 'onlineUsers' | 'sessions'>;
@@ -330,6 +331,8 @@ export function createControl(context: ControlContext): ServerControl {
     ...circleHandlers({ config, storage, events, log, prepareUsername }),
 
     ...certsHandlers(context.certs),
+
+    ...storageHandlers({ config, configFile, storage, events, log }),
   };
 
   return {

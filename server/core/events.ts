@@ -120,6 +120,11 @@ export type EventMap = {
   'adhoc/list': { requester: Jid; commands: Array<{ node: string; name: string }> };
   'user-created': { username: string };
   'user-deleted': { username: string };
+  /**
+   * Deletes uploaded files now (modules/http-upload; the control API's storage.purge): those past
+   * upload.retentionDays, or every one with `everything`. Returns an UploadPurgeResult.
+   */
+  'upload/purge': { everything: boolean };
   // Circles (storage.circles): fired after the change is stored; the circles module brings
   // rosters and the circle's group chat in step. Handlers only watch (they return undefined).
   'circle-created': { circleId: number };
@@ -154,3 +159,9 @@ export type EventName = keyof EventMap & string;
 
 /** What a PEP request event returns: the value, or the stanza error a client would get. */
 export type PepResult<T> = { ok: true; value: T } | { ok: false; error: import('../util/errors.js').StanzaError };
+
+/** What `upload/purge` returns: how many files went, and the bytes they took. */
+export interface UploadPurgeResult {
+  files: number;
+  bytes: number;
+}

@@ -7,6 +7,7 @@ import { StanzaError } from '../util/errors.js';
 import { parseJid, type Jid } from '../util/jid.js';
 import type { Logger } from '../util/log.js';
 import type { HttpRoute, HttpRoutes, UpgradeHandler } from '../net/http-server.js';
+import { systemClock, type Clock } from '../util/clock.js';
 import type { DiscoIdentity, DiscoRegistry } from './disco-registry.js';
 import type { EventBus } from './event-bus.js';
 import type { EventMap, EventName } from './events.js';
@@ -60,6 +61,11 @@ export interface ModuleApi {
   onStop(cleanup: () => void): void;
   /** The HTTPS side (net/http-server.ts): routes on the shared listeners, and the URL clients reach them at. */
   readonly http: ModuleHttpApi;
+  /**
+   * Time for work that waits days (upload slots and their expiry): the system clock, or one a test
+   * moves by hand (ServerOptions.uploads.clock), so expiry is tested without waiting.
+   */
+  readonly clock: Clock;
 }
 
 export interface ModuleHttpApi {
@@ -79,6 +85,8 @@ export interface ModuleHostContext {
   router: Router;
   http: HttpRoutes;
   publicUrl: () => string;
+  /** Default: the system clock. */
+  clock?: Clock | undefined;
 }
 
 const dailyMs = 24 * 60 * 60 * 1000;
@@ -187,6 +195,7 @@ export class ModuleHost {
         upgrade: (path, handler) => cleanups.push(this.context.http.addUpgrade(path, handler)),
         publicUrl: () => this.context.publicUrl(),
       },
+      clock: this.context.clock ?? systemClock,
     };
   }
 }

@@ -17,6 +17,12 @@ export interface HttpRoute {
   path: string;
   /** Also answered over plain HTTP (ACME HTTP-01 needs it); other routes redirect to HTTPS there. */
   plain?: boolean;
+  /**
+   * The handler answers "Expect: 100-continue" itself (response.writeContinue() once it wants the
+   * body), so an upload it refuses is refused before its bytes are sent (RFC 9110 §10.1.1).
+   * Other routes get the 100 Continue before their handler runs.
+   */
+  handlesContinue?: boolean;
   handle(request: IncomingMessage, response: ServerResponse, url: URL): void | Promise<void>;
 }
 
@@ -54,13 +60,15 @@ export class HttpRoutes {
     return best;
   }
 
-  async serve(request: IncomingMessage, response: ServerResponse, secure: boolean, httpsPort: number): Promise<void> {
+  /** `expectsContinue`: the client waits for 100 Continue before it sends the body. */
+  async serve(request: IncomingMessage, response: ServerResponse, secure: boolean, httpsPort: number, expectsContinue = false): Promise<void> {
     response.setHeader('X-Content-Type-Options', 'nosniff');
     const url = requestUrl(request, secure);
     if (!url) return sendText(response, 400, 'that request address is not valid');
     const route = this.find(url.pathname);
     if (!secure && !route?.plain) return redirectToHttps(request, response, url, httpsPort);
     if (!route) return sendText(response, 404, 'not found');
+    if (expectsContinue && !route.handlesContinue) response.writeContinue();
     try {
       await route.handle(request, response, url);
     } catch (error) {
@@ -91,6 +99,10 @@ export async function listenHttps(options: HttpListenOptions, credentials: TlsCr
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     void routes.serve(request, response, true, localPort(server));
   });
+  // Without this listener Node sends 100 Continue itself, before any route could refuse the body.
+  server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
+    void routes.serve(request, response, true, localPort(server), true);
+  });
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => routes.upgrade(request, socket, head, true));
   // Handshake failures (scanners, old clients) are the client's problem, not ours to log.
   server.on('tlsClientError', (_error, socket) => socket.destroy());
@@ -105,6 +117,9 @@ export async function listenHttp(options: HttpListenOptions, routes: HttpRoutes,
   configure(server);
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     void routes.serve(request, response, false, httpsPort());
+  });
+  server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
+    void routes.serve(request, response, false, httpsPort(), true);
   });
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => routes.upgrade(request, socket, head, false));
   return listen(server, options);

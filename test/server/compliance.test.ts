@@ -104,6 +104,20 @@ describe('IM suite, advanced server', () => {
     expect(query.getChildren('feature').map((f) => f.attrs.var)).toContain('http://jabber.org/protocol/muc');
     await stopQuietly(client);
   });
+
+  it('has an HTTP file upload service (XEP-0363) among the server items, with its size limit', async () => {
+    const [dave] = freshAccounts(t, 'dave');
+    const client = await login(t, dave);
+    const items = await client.iqCaller.request(xml('iq', { type: 'get', to: 'localhost' }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#items' })));
+    const service = items.getChild('query')!.getChildren('item').map((i) => String(i.attrs.jid)).find((jid) => jid.startsWith('upload.'))!;
+    const info = await client.iqCaller.request(xml('iq', { type: 'get', to: service }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
+    const query = info.getChild('query')!;
+    expect(query.getChildren('identity').map((i) => `${i.attrs.category}/${i.attrs.type}`)).toContain('store/file');
+    expect(query.getChildren('feature').map((f) => f.attrs.var)).toContain('urn:xmpp:http:upload:0');
+    const fields = query.getChild('x', 'jabber:x:data')!.getChildren('field');
+    expect(fields.find((f) => f.attrs.var === 'max-file-size')?.getChildText('value')).toMatch(/^\d+$/);
+    await stopQuietly(client);
+  });
 });
 
 describe('Mobile suite, advanced server', () => {

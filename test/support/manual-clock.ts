@@ -1,6 +1,6 @@
 // A clock the test moves by hand (server/services/certs/clock.ts): renewal 30 days before expiry
 // happens when the test says the days have passed, not after waiting them.
-import type { Clock } from '../../server/services/certs/clock.js';
+import type { Clock } from '../../server/util/clock.js';
 
 export class ManualClock implements Clock {
   private readonly timers = new Set<{ every: number; next: number; fn: () => void }>();

@@ -10,6 +10,7 @@ import { KeyValueStore } from './keyval.js';
 import { OfflineRepository } from './offline.js';
 import { PubsubRepository } from './pubsub.js';
 import { RosterRepository } from './roster.js';
+import { UploadRepository } from './uploads.js';
 
 export interface Storage {
   db: Db;
@@ -22,6 +23,8 @@ export interface Storage {
   circles: CircleRepository;
   /** Invitations (XEP-0401, XEP-0379, XEP-0445). */
   invites: InviteRepository;
+  /** File upload slots and the files stored for them (XEP-0363; the bytes are in <dataDir>/uploads). */
+  uploads: UploadRepository;
   /** A per-module key-value store (DESIGN.md: mod.store(name, 'keyval')). */
   keyval(module: string): KeyValueStore;
   /** A named message archive (DESIGN.md: mod.store(name, 'archive')). */
@@ -47,6 +50,7 @@ export function openStorage(dataDir: string, options: { scramIterations: number 
     pubsub: new PubsubRepository(db),
     circles: new CircleRepository(db),
     invites: new InviteRepository(db),
+    uploads: new UploadRepository(db),
     keyval: (module) => new KeyValueStore(db, module),
     archive: (name) => new ArchiveStore(db, name),
     secret(name) {

@@ -212,4 +212,26 @@ export const migrations: Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 6,
+    description: 'file upload slots and files (XEP-0363)',
+    sql: `
+      CREATE TABLE uploads (
+        -- The slot's secret in its URLs (32 random bytes, base64url), and the file's name in <dataDir>/uploads.
+        id TEXT PRIMARY KEY,
+        -- The account that asked for the slot. No foreign key: when the account goes, the module
+        -- deletes the files first, and needs these rows to find them.
+        owner TEXT NOT NULL,
+        filename TEXT NOT NULL,
+        size INTEGER NOT NULL CHECK (size > 0),
+        -- As the client declared it; NULL lets the upload's own Content-Type decide.
+        content_type TEXT,
+        requested_at INTEGER NOT NULL,
+        -- NULL while the slot waits for its PUT; set once every byte is on disk.
+        uploaded_at INTEGER
+      ) WITHOUT ROWID;
+      CREATE INDEX uploads_by_owner ON uploads(owner, requested_at);
+      CREATE INDEX uploads_by_upload_time ON uploads(uploaded_at);
+    `,
+  },
 ];

@@ -26,7 +26,7 @@ import { AcmeFailure, issueCertificate } from './acme/issue.js';
 import { validateBundle, type BundleInput } from './bundle-validation.js';
 import { certificateTrust, coversName, describeCertificate } from './certificate-info.js';
 import { clientVerdicts } from './client-support.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '../../util/clock.js';
 import { retireManaged, writeManaged, type ManagedMeta } from './managed-store.js';
 import { RenewalScheduler, type RenewalOutcome, type RenewalPolicy } from './renewal.js';
 import { certificateNames, loadCertificate, type LoadedCertificate } from './self-signed.js';

@@ -3,7 +3,7 @@
 // then 2, 4, 8 … up to once a day, so a broken setup never hammers the authority (whose rate
 // limits count failed validations) and a fixed one renews within a day.
 import type { CertificateRenewal } from '../../control/contract.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../../util/clock.js';
 
 export interface RenewalPolicy {
   renewBeforeMs: number;

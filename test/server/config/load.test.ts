@@ -29,6 +29,16 @@ describe('configuration', () => {
     });
   });
 
+  it('keeps uploads 30 days, up to 100 MB a file, 1 GiB a day per person and 10 GiB in all, unless told otherwise', () => {
+    const result = parseConfig({ domain: 'home.example' }, { dataDir: '/tmp/x' });
+    expect(result.ok && result.config.upload).toEqual({ enabled: true, retentionDays: 30, maxFileSizeBytes: 104_857_600, userDailyQuotaBytes: 1_073_741_824, totalQuotaBytes: 10_737_418_240 });
+  });
+
+  it('refuses an upload size limit above the daily quota, naming the key', () => {
+    const result = parseConfig({ upload: { maxFileSizeBytes: 2_147_483_648 } });
+    expect(result.ok ? [] : result.errors).toEqual(['upload.maxFileSizeBytes: must not be larger than upload.userDailyQuotaBytes']);
+  });
+
   it('prepares the domain: lower case, no trailing dot', () => {
     const result = parseConfig({ domain: 'Home.Example.' });
     expect(result.ok && result.config.domain).toBe('home.example');

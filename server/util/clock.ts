@@ -1,5 +1,5 @@
-// Time for the certificate service: the real clock in the server, a hand-moved one in tests
-// (renewal 30 days before expiry is tested by moving time, not by waiting).
+// Time for work that waits days (certificate renewal, upload expiry): the real clock in the
+// server, a hand-moved one in tests, so renewal 30 days before expiry is tested without waiting.
 
 export interface Clock {
   now(): number;
