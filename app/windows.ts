@@ -3,7 +3,7 @@
 // the same Content-Security-Policy as the admin port, with the preload as the only bridge: no
 // Node in the page, sandboxed, isolated context. Navigation away, new windows, webviews and
 // permission requests are refused for every web contents the app ever creates.
-import { app, BrowserWindow, protocol, session, shell, type Session, type WebContents, type WebPreferences } from 'electron';
+import { app, BrowserWindow, protocol, session, shell, type Session, type WebContents } from 'electron';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
 import { contentSecurityPolicy } from '../server/control/http-api.js';
@@ -31,22 +31,6 @@ export function isAppUrl(url: string): boolean {
   } catch {
     return false;
   }
-}
-
-export function secureWebPreferences(preloadPath: string): WebPreferences {
-  return {
-    preload: preloadPath,
-    contextIsolation: true,
-    sandbox: true,
-    nodeIntegration: false,
-    nodeIntegrationInWorker: false,
-    nodeIntegrationInSubFrames: false,
-    webSecurity: true,
-    allowRunningInsecureContent: false,
-    webviewTag: false,
-    navigateOnDragDrop: false,
-    spellcheck: false,
-  };
 }
 
 export interface WindowsOptions {
@@ -87,7 +71,23 @@ export function setupWindows(options: WindowsOptions): Windows {
       show: false,
       autoHideMenuBar: true,
       ...(options.iconPath ? { icon: options.iconPath } : {}),
-      webPreferences: secureWebPreferences(options.preloadPath),
+      // Written out here, not built by a helper: electronegativity (test/app/electronegativity.test.ts)
+      // reads these settings from the BrowserWindow call itself.
+      webPreferences: {
+        preload: options.preloadPath,
+        contextIsolation: true,
+        sandbox: true,
+        nodeIntegration: false,
+        nodeIntegrationInWorker: false,
+        nodeIntegrationInSubFrames: false,
+        webSecurity: true,
+        allowRunningInsecureContent: false,
+        webviewTag: false,
+        navigateOnDragDrop: false,
+        spellcheck: false,
+        // A middle click would ask for a new window; the open handler refuses those anyway.
+        disableBlinkFeatures: 'Auxclick',
+      },
     });
     win.once('ready-to-show', () => win.show());
     // Closing hides to the tray: the server keeps running. Quit is in the tray menu.

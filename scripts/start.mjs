@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -55,7 +55,7 @@ function run(command, args) {
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 
-function main(argv) {
+async function main(argv) {
   const forceDesktop = argv.includes('--desktop');
   const forceHeadless = argv.includes('--headless');
   const rest = argv.filter((a) => a !== '--desktop' && a !== '--headless');
@@ -70,7 +70,10 @@ function main(argv) {
     return;
   }
   if (!forceHeadless) process.stdout.write(`Starting Hearth without the desktop app: ${reason}. The admin page opens in a browser instead.\n`);
-  run(process.execPath, [join(root, 'bin', 'hearth'), 'serve', ...rest]);
+  // Node is started by name here, so with the flags bin/hearth gives itself when it runs as a
+  // program (server/node-flags.ts; dist/ is there, npm run headless has just built it).
+  const { serverNodeFlags } = await import(pathToFileURL(join(root, 'dist', 'server', 'node-flags.js')).href);
+  run(process.execPath, [...serverNodeFlags, join(root, 'bin', 'hearth'), 'serve', ...rest]);
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) main(process.argv.slice(2));
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) void main(process.argv.slice(2));

@@ -10,6 +10,7 @@ import { EventBus } from './core/event-bus.js';
 import type { EventMap } from './core/events.js';
 import { LoginThrottle } from './core/login-throttle.js';
 import { ModuleHost, type ModuleDefinition } from './core/module-host.js';
+import { RegistrationThrottle } from './core/registration-throttle.js';
 import { Router } from './core/router.js';
 import { SessionManager } from './core/sessions.js';
 import { openStorage, type Storage } from './core/storage/index.js';
@@ -33,6 +34,7 @@ import offline from './modules/offline.js';
 import pep from './modules/pep/index.js';
 import ping from './modules/ping.js';
 import presence from './modules/presence.js';
+import privacyStatement from './modules/privacy-statement.js';
 import privateStorage from './modules/private-storage.js';
 import proxy65 from './modules/proxy65/index.js';
 import push from './modules/push.js';
@@ -55,9 +57,12 @@ import type { StreamTransport } from './net/transport.js';
 import { attachWebSocket } from './net/websocket.js';
 import { loadActiveCertificate } from './services/certs/active-certificate.js';
 import { CertificateService } from './services/certs/certificate-service.js';
-import type { Clock } from './util/clock.js';
+import { systemClock, type Clock } from './util/clock.js';
 import type { LoadedCertificate } from './services/certs/self-signed.js';
 import { setupLanDiscovery } from './services/mdns/lan-discovery.js';
+import type { PortMappingService } from './services/port-mapping/port-mapping-service.js';
+import type { DiscoverRouters, RouterTimeouts } from './services/port-mapping/router.js';
+import { setupPortMapping } from './services/port-mapping/setup.js';
 import { onionCertificateNames, setupTor } from './services/tor/setup.js';
 import type { TorService } from './services/tor/tor-service.js';
 import type { S2sResolver } from './s2s/resolver.js';
@@ -98,6 +103,7 @@ export const modules: ModuleDefinition[] = [
   proxy65, // XEP-0065 file-transfer proxy at proxy.<domain> (SOCKS5 on ports.proxy65), for this server's accounts
   httpUpload, // XEP-0363 file upload at upload.<domain> (files under /upload/ on HTTPS), kept upload.retentionDays, with quotas
   connectionDiscovery, // XEP-0156 /.well-known/host-meta lists the BOSH and WebSocket endpoints
+  privacyStatement, // /privacy on HTTPS: what this server keeps and for how long, from the running settings (issue 11)
   limitedAccounts, // limited accounts (children, guests) reach nobody on other servers
   adhoc, // XEP-0050 ad-hoc commands: the list, and item-not-found for unknown ones
   circles, // shared contact groups: everyone in a circle in everyone's roster, and its group chat
@@ -120,6 +126,10 @@ export interface ServerOptions {
   uploads?: { clock?: Clock };
   /** How federation finds other servers (default: the system's DNS); tests use their own DNS server. */
   s2sResolver?: S2sResolver;
+  /** Tests move time for the sign-in and registration throttles (failures are forgotten after privacy.failedLoginRetentionHours). */
+  signIns?: { clock?: Clock };
+  /** Tests move time for port mapping (renewal halfway through a mapping's lifetime), find no routers by themselves, and wait less. */
+  portMapping?: { clock?: Clock; discover?: DiscoverRouters; timeouts?: RouterTimeouts };
 }
 
 export interface ServerStatus {
@@ -148,6 +158,8 @@ export interface HearthServer {
   readonly certs: CertificateService;
   /** Federation (server/s2s): links to other servers and their status. */
   readonly federation: Federation;
+  /** Router port mapping (UPnP IGD, NAT-PMP): off unless portMapping.enabled. */
+  readonly portMapping: PortMappingService;
   status(): ServerStatus;
   stop(): Promise<void>;
 }
@@ -164,7 +176,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     // The configured files, else the one Hearth manages (imported, ACME), else the self-signed one.
     const active = await loadActiveCertificate({ domain: config.domain, dataDir: config.dataDir, ...config.tls, extraNames: onionCertificateNames(config) });
     const certificate = active.certificate;
-    const credentials = new TlsCredentials(certificate);
+    const credentials = new TlsCredentials(certificate, config.tls.profile);
 
     const events = new EventBus<EventMap>();
     const sessions = new SessionManager(config.domain, config.limits.maxResourcesPerAccount);
@@ -173,7 +185,13 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     let httpsPort = config.ports.https;
     const publicUrl = () => publicBaseUrl(config.domain, httpsPort, config.http.publicUrl);
     const disco = new DiscoRegistry();
-    const host = new ModuleHost({ config, log, storage, sessions, events, disco, router, http, publicUrl, clock: options.uploads?.clock });
+    // Addresses of failed sign-ins and of new accounts live in these two throttles, in memory only (issue 11).
+    const signInClock = options.signIns?.clock ?? systemClock;
+    const registrationThrottle = new RegistrationThrottle(
+      { maxPerAddressPerHour: config.registration.maxPerAddressPerHour, exemptLoopback: config.auth.exemptLoopback },
+      () => signInClock.now(),
+    );
+    const host = new ModuleHost({ config, log, storage, sessions, events, disco, router, http, publicUrl, clock: options.uploads?.clock, registrationThrottle });
     host.load(modules);
     // Federation: the router sends stanzas for other domains through it (after the modules, which add the component hosts).
     const federation = setupFederation({ config, log: log.child('s2s'), storage, router, credentials, resolver: options.s2sResolver });
@@ -183,12 +201,15 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       for (const session of sessions.sessionsOf(username)) session.close(new StreamError('not-authorized', 'this account was deleted'));
     });
 
-    const loginThrottle = new LoginThrottle({
-      ...config.auth,
-      retentionHours: config.privacy.failedLoginRetentionHours,
-      baseDelayMs: options.authFailureDelayMs ?? 1000,
-    });
-    const forgetOldFailures = setInterval(() => loginThrottle.purge(), 10 * 60_000).unref();
+    const loginThrottle = new LoginThrottle(
+      {
+        ...config.auth,
+        retentionHours: config.privacy.failedLoginRetentionHours,
+        baseDelayMs: options.authFailureDelayMs ?? 1000,
+      },
+      () => signInClock.now(),
+    );
+    const stopForgettingFailures = signInClock.every(10 * 60_000, () => loginThrottle.purge());
     const c2sContext = {
       config,
       log: log.child('c2s'),
@@ -266,7 +287,13 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       },
       ports: () => ({ http: listenerPort('http'), https: listenerPort('https'), c2sTls: listenerPort('c2sTls') }),
     });
-    const control = createControl({ config, configFile: options.configFile, storage, sessions, events, serverStatus: status, certificate, log: log.child('control'), restart: options.restart, tor, certs, federation: () => federation.status() });
+    const privacyHeld = () => {
+      const failures = loginThrottle.stats();
+      return { failedSignInAddresses: failures.addresses, failedSignInAccounts: failures.accounts, newAccountAddresses: registrationThrottle.stats().addresses };
+    };
+    // Asks the router to forward the listeners' real ports (so made before the control API, started after the listeners).
+    const portMapping = setupPortMapping({ config, log: log.child('port-mapping'), listeners: () => listeners, ...options.portMapping });
+    const control = createControl({ config, configFile: options.configFile, storage, sessions, events, serverStatus: status, certificate, log: log.child('control'), restart: options.restart, tor, certs, federation: () => federation.status(), privacyHeld, portMapping });
     const admin = await startAdminApi({
       bind: config.adminBind,
       port: config.ports.admin,
@@ -278,6 +305,9 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     servers.push({ name: 'admin', server: admin });
     listeners.push(...servers.map(({ name, server }) => describeListener(name, server)));
     for (const listener of listeners) log.info(`listening for ${listener.name} on port ${listener.port}`);
+    if (config.log.level === 'debug') {
+      log.warn('debug logging is on: the log can hold message content and other people’s addresses; set log.level back to info when you are done');
+    }
     if (certificate.selfSigned) log.info(`using a self-signed certificate for ${config.domain} (${certificate.certFile})`);
     // Renewal 30 days before expiry (ACME, self-signed) and reloading tls.certFile when it changes.
     certs.start();
@@ -286,6 +316,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     const lanDiscovery = setupLanDiscovery({ config, log: log.child('mdns') });
     const portOf = (name: string) => listeners.find((l) => l.name === name)?.port ?? 0;
     lanDiscovery.start({ c2s: portOf('c2s'), https: portOf('https') });
+    // Not awaited either: with portMapping.enabled the router is asked now, and renewals follow on their own.
+    void portMapping.start();
     events.fire('server-started', { domain: config.domain, listeners });
 
     let stopped: Promise<void> | undefined;
@@ -299,17 +331,18 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       tor,
       certs,
       federation,
+      portMapping,
       status,
       stop() {
         stopped ??= (async () => {
           events.fire('server-stopping', { domain: config.domain });
-          clearInterval(forgetOldFailures);
+          stopForgettingFailures();
           control.close();
           certs.close();
           federation.close();
           const closing = servers.map(({ server }) => closeServer(server));
           for (const client of clients) client.close(new StreamError('system-shutdown', 'the server is stopping'));
-          await Promise.all([...closing, tor.close(), lanDiscovery.close()]);
+          await Promise.all([...closing, tor.close(), lanDiscovery.close(), portMapping.close()]);
           host.stop();
           storage.close();
           log.info('stopped');

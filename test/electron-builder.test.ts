@@ -113,7 +113,7 @@ describe('the deb', () => {
     const wrapper = read('build/linux/hearth');
     expect(wrapper.startsWith('#!/bin/sh\n')).toBe(true);
     expect(wrapper).toContain(`app_dir=${installDir()}`);
-    expect(wrapper).toContain('ELECTRON_RUN_AS_NODE=1 exec "$app_dir/hearth" "$app_dir/resources/app.asar/bin/hearth" "$@"');
+    expect(wrapper).toContain('ELECTRON_RUN_AS_NODE=1 exec "$app_dir/hearth" --max-semi-space-size=1 --v8-pool-size=1 "$app_dir/resources/app.asar/bin/hearth" "$@"');
     expect(wrapper).toMatch(/serve \| user \| status/);
     expect(() => accessSync(join(root, 'build/linux/hearth'), constants.X_OK)).not.toThrow();
   });

@@ -8,6 +8,7 @@ import { parseConfig } from '../../server/config/load.js';
 import { preparePassword } from '../../server/core/storage/accounts.js';
 import { openStorage } from '../../server/core/storage/index.js';
 import { hearthVersion } from '../../server/util/version.js';
+import { serverNodeFlags } from '../../server/node-flags.js';
 import type { BenchServer, ServerSetup } from './bench-server.js';
 
 /**
@@ -57,7 +58,8 @@ export async function startHearth(setup: ServerSetup): Promise<BenchServer> {
   if (!parsed.ok) throw new Error(`bench config rejected by Hearth: ${parsed.errors.join('; ')}`);
   createAccounts(parsed.config.dataDir, parsed.config.auth.scramIterations, setup.usernames, setup.password);
 
-  const nodeArgs = setup.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${setup.profileDir}`] : [];
+  // The same flags as `hearth serve` (server/node-flags.ts), so the benchmark measures what users run.
+  const nodeArgs = [...serverNodeFlags, ...(setup.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${setup.profileDir}`] : [])];
   const child = spawn(process.execPath, [...nodeArgs, entry, configFile], { stdio: ['ignore', 'pipe', 'pipe'], cwd: setup.dir });
   let log = '';
   child.stderr.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-50_000)));

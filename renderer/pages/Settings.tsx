@@ -132,7 +132,8 @@ export default function Settings() {
             ))}
           </select>
           <p className="hint" id={`${id}-log-hint`}>
-            The log never contains message content or IP addresses.
+            The log never contains IP addresses. Only “Everything” may show message content and other people’s addresses: switch it back when
+            you are done.
           </p>
         </div>
 

@@ -4,16 +4,18 @@ import Certificates from '../pages/Certificates';
 import Circles from '../pages/Circles';
 import Dashboard from '../pages/Dashboard';
 import Invites from '../pages/Invites';
+import Privacy from '../pages/Privacy';
 import Settings from '../pages/Settings';
 import Setup from '../pages/Setup';
 import Storage from '../pages/Storage';
+import Network from '../pages/Network';
 import Tor from '../pages/Tor';
 import Users from '../pages/Users';
 import { capitalize, useApi } from './api';
 import { Alert, Button, Loading, Logo } from './components';
 import { hrefFor, useRoute, type Route } from './router';
 
-const pageNames: Record<Route, string> = { dashboard: 'Dashboard', users: 'Users', invites: 'Invites', circles: 'Circles', certificates: 'Certificates', tor: 'Tor', storage: 'Storage', settings: 'Settings' };
+const pageNames: Record<Route, string> = { dashboard: 'Dashboard', users: 'Users', invites: 'Invites', circles: 'Circles', certificates: 'Certificates', tor: 'Tor', network: 'Network', storage: 'Storage', privacy: 'Privacy', settings: 'Settings' };
 
 export function App() {
   const api = useApi();
@@ -86,7 +88,9 @@ function Shell() {
         {route === 'circles' && <Circles />}
         {route === 'certificates' && <Certificates />}
         {route === 'tor' && <Tor />}
+        {route === 'network' && <Network />}
         {route === 'storage' && <Storage />}
+        {route === 'privacy' && <Privacy />}
         {route === 'settings' && <Settings />}
       </main>
     </div>

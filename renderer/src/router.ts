@@ -3,7 +3,7 @@
 // taken out of it at start (main.tsx).
 import { useEffect, useState } from 'react';
 
-export const routes = ['dashboard', 'users', 'invites', 'circles', 'certificates', 'tor', 'storage', 'settings'] as const;
+export const routes = ['dashboard', 'users', 'invites', 'circles', 'certificates', 'tor', 'network', 'storage', 'privacy', 'settings'] as const;
 export type Route = (typeof routes)[number];
 
 export function routeFromHash(hash: string): Route {

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { z } from 'zod';
+import { isLoopbackBind } from '../net/lan.js';
 import { prepareDomainpart } from '../util/jid.js';
 import { configSchema, type Config } from './schema.js';
 
@@ -69,6 +70,9 @@ export function parseConfig(
   if (!domain) return { ok: false, errors: [`domain: "${domainSource}" is not a valid domain name`] };
   if (value.tls.certFile && !value.tls.keyFile) return { ok: false, errors: ['tls.keyFile: required when tls.certFile is set'] };
   if (value.tls.keyFile && !value.tls.certFile) return { ok: false, errors: ['tls.certFile: required when tls.keyFile is set'] };
+  if (!isLoopbackBind(value.adminBind) && !value.adminAllowRemote) {
+    return { ok: false, errors: [`adminBind: "${value.adminBind}" lets other computers reach the admin page; set adminAllowRemote to true to open it on purpose`] };
+  }
 
   const dataDir = resolve(context.dataDir ?? value.dataDir ?? defaultDataDir(context.env));
   return { ok: true, config: { ...value, domain, dataDir }, file: context.file };

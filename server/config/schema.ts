@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parseHostPort } from '../util/host-port.js';
 import { prepareDomainpart } from '../util/jid.js';
+import { parseGatewayAddress } from '../services/port-mapping/gateway-address.js';
 
 const port = z.number().int().min(0).max(65535);
 
@@ -60,9 +61,14 @@ export const configSchema = z
         /** PEM certificate (with chain) for the domain; a self-signed one is made when unset. */
         certFile: z.string().min(1).optional(),
         keyFile: z.string().min(1).optional(),
+        /**
+         * Mozilla's server-side TLS profile for every listener: 'intermediate' (TLS 1.2 and 1.3,
+         * forward-secret AEAD ciphers) or 'modern' (TLS 1.3 only, for when every device is recent).
+         */
+        profile: z.enum(['intermediate', 'modern']).default('intermediate'),
       })
       .strict()
-      .default({}),
+      .default({ profile: 'intermediate' }),
     ports: z
       .object({
         c2s: port.default(5222),
@@ -98,13 +104,23 @@ export const configSchema = z
     bind: listenAddress.default('*'),
     /** Where the admin API binds: loopback only unless the admin opens it on purpose. */
     adminBind: listenAddress.default('127.0.0.1'),
+    /**
+     * Lets adminBind be an address other computers can reach. The admin API and UI then answer
+     * the network over plain HTTP, guarded by the admin token alone, so it takes this second key.
+     */
+    adminAllowRemote: z.boolean().default(false),
     registration: z
       .object({
         /** In-band registration (XEP-0077) for anyone who can reach the server. Off: families join by invite. */
         open: z.boolean().default(false),
+        /**
+         * Accounts one address (an IPv4 address or an IPv6 /64) may make in an hour, in-band
+         * (XEP-0077) and on the invitation page together; held in memory only.
+         */
+        maxPerAddressPerHour: z.number().int().min(1).max(1000).default(10),
       })
       .strict()
-      .default({ open: false }),
+      .default({ open: false, maxPerAddressPerHour: 10 }),
     /** Contact addresses published in the server's disco#info (XEP-0157); none by default. */
     contactInfo: z
       .object({
@@ -221,6 +237,8 @@ export const configSchema = z
         maxUnauthenticatedConnections: z.number().int().min(1).max(100_000).default(256),
         /** Bytes per second a client connection may send after a burst; 0 for no limit. */
         c2sBytesPerSecond: z.number().int().min(0).max(1_073_741_824).default(131_072),
+        /** Bytes per second one link from another server may send after a burst; 0 for no limit. */
+        s2sBytesPerSecond: z.number().int().min(0).max(1_073_741_824).default(1_048_576),
       })
       .strict()
       .default({
@@ -234,6 +252,7 @@ export const configSchema = z
         maxConnectionsPerAddress: 32,
         maxUnauthenticatedConnections: 256,
         c2sBytesPerSecond: 131_072,
+        s2sBytesPerSecond: 1_048_576,
       }),
     streamManagement: z
       .object({
@@ -274,7 +293,7 @@ export const configSchema = z
         maxFailuresPerAccount: z.number().int().min(3).max(10_000).default(30),
         /** How long a lock lasts, and the window failures are counted in. */
         lockMinutes: z.number().int().min(1).max(1440).default(15),
-        /** Never throttle sign-ins from this computer (loopback). */
+        /** Never throttle sign-ins or registrations from this computer (loopback). */
         exemptLoopback: z.boolean().default(false),
       })
       .strict()
@@ -376,9 +395,48 @@ export const configSchema = z
       })
       .strict()
       .default({ enabled: true }),
+    /** Router port mapping (server/services/port-mapping): UPnP IGD or NAT-PMP, off until switched on. */
+    portMapping: z
+      .object({
+        /** Ask the home router to forward the chosen ports to Hearth (the Network page changes it, at once). */
+        enabled: z.boolean().default(false),
+        /** How to ask the router: 'auto' tries NAT-PMP and UPnP. */
+        protocol: z.enum(['auto', 'upnp', 'nat-pmp']).default('auto'),
+        /** The router: its IP address for NAT-PMP (optionally :port), or the http:// address of its UPnP description; found on the network when unset. */
+        gateway: z
+          .string()
+          .max(2048)
+          .refine((value) => parseGatewayAddress(value) !== undefined, {
+            message: 'must be the router\'s IPv4 address (such as 192.168.1.1) or the http:// address of its UPnP description (such as http://192.168.1.1:5000/rootDesc.xml)',
+          })
+          .optional(),
+        /** Which listeners are forwarded: c2s, c2sTls, s2s, https. */
+        ports: z
+          .array(z.enum(['c2s', 'c2sTls', 's2s', 'https']))
+          .max(4)
+          .refine((ports) => new Set(ports).size === ports.length, { message: 'must name each port only once' })
+          .default(['c2s', 'c2sTls', 's2s', 'https']),
+        /** Seconds each mapping is asked for; Hearth renews it halfway (RFC 6886 recommends 7200). */
+        lifetimeSeconds: z.number().int().min(120).max(604_800).default(7200),
+      })
+      .strict()
+      .superRefine((mapping, context) => {
+        const address = mapping.gateway === undefined ? undefined : parseGatewayAddress(mapping.gateway);
+        if (address && mapping.protocol !== 'auto' && address.protocol !== mapping.protocol) {
+          context.addIssue({
+            code: 'custom',
+            path: ['gateway'],
+            message: mapping.protocol === 'upnp' ? 'must be the http:// address of the router\'s UPnP description when portMapping.protocol is upnp' : 'must be an IPv4 address when portMapping.protocol is nat-pmp',
+          });
+        }
+      })
+      .default({ enabled: false, protocol: 'auto', ports: ['c2s', 'c2sTls', 's2s', 'https'], lifetimeSeconds: 7200 }),
     log: z
       .object({
-        /** debug | info | warn | error. Logs never contain message content or IP addresses. */
+        /**
+         * debug | info | warn | error. Logs never contain IP addresses; below debug they never contain
+         * message content or other people's addresses either. Debug is shown as a warning while on.
+         */
         level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
       })
       .strict()

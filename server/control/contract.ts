@@ -339,6 +339,168 @@ export const storagePurgeSchema = z
   .strict()
   .refine((input) => !input.everything || input.confirm, { message: 'deleting every uploaded file needs confirm: true', path: ['confirm'] });
 
+/**
+ * Privacy (server/services/privacy/retention-facts.ts): what Hearth keeps about people, where and for
+ * how long, worked out from the running settings. The Privacy page, the public /privacy page and
+ * README's "Privacy" section say the same; test/server/privacy.test.ts checks every promise.
+ */
+export const privacyFactIds = [
+  'accounts',
+  'personal-data',
+  'offline-messages',
+  'archive',
+  'group-chats',
+  'uploads',
+  'invitations',
+  'push',
+  'last-activity',
+  'connections',
+  'failed-sign-ins',
+  'new-account-addresses',
+  'logs',
+  'tor',
+] as const;
+export type PrivacyFactId = (typeof privacyFactIds)[number];
+export const privacyNotKeptIds = ['sign-in-addresses', 'sign-in-times', 'passwords', 'addresses-in-logs', 'content-in-logs'] as const;
+export type PrivacyNotKeptId = (typeof privacyNotKeptIds)[number];
+/** disk: the database or files in the data folder; memory: gone at the latest when Hearth stops; output: the log Hearth writes to its standard error. */
+export const privacyPlaces = ['disk', 'memory', 'output', 'nowhere'] as const;
+
+export const privacyFactSchema = z.object({
+  id: z.enum(privacyFactIds),
+  /** What it is, as a heading: "Message history". */
+  title: z.string(),
+  /** How long, in a few words: "7 days", "Until delivered". */
+  kept: z.string(),
+  where: z.enum(privacyPlaces),
+  /** What exactly is kept, and why, in plain sentences. */
+  details: z.string(),
+  /** The settings (config keys) that decide it. */
+  settings: z.array(z.string()),
+});
+export type PrivacyFact = z.infer<typeof privacyFactSchema>;
+
+export const privacyFactsSchema = z.object({
+  domain: z.string(),
+  /** What is kept, in the order the pages show it. */
+  kept: z.array(privacyFactSchema),
+  /** What is never kept, as sentences. */
+  notKept: z.array(z.object({ id: z.enum(privacyNotKeptIds), text: z.string() })),
+  logLevel: logLevelSchema,
+  /** log.level is debug: the log may hold message content and other people's addresses. */
+  debugLogging: z.boolean(),
+  /** The public privacy statement's address, https://…/privacy (the admin's page only). */
+  statementUrl: z.string().optional(),
+  /** What the server holds in memory at this moment (the admin's page only, not the public one). */
+  now: z
+    .object({
+      /** Addresses and accounts with failed sign-ins on record (privacy.failedLoginRetentionHours). */
+      failedSignInAddresses: z.number(),
+      failedSignInAccounts: z.number(),
+      /** Addresses that made an account in the last hour (registration.maxPerAddressPerHour). */
+      newAccountAddresses: z.number(),
+    })
+    .optional(),
+});
+export type PrivacyFacts = z.infer<typeof privacyFactsSchema>;
+
+/**
+ * Router port mapping (server/services/port-mapping): UPnP IGD or NAT-PMP asks the home router to
+ * forward the chat, federation and HTTPS ports to Hearth, off until switched on.
+ */
+export const portMappingProtocols = ['auto', 'upnp', 'nat-pmp'] as const;
+export type PortMappingProtocol = (typeof portMappingProtocols)[number];
+/** The listeners a router may forward to: ports.c2s, ports.c2sTls, ports.s2s and ports.https. */
+export const mappedListeners = ['c2s', 'c2sTls', 's2s', 'https'] as const;
+export type MappedListener = (typeof mappedListeners)[number];
+export const mappedListenerSchema = z.enum(mappedListeners, { error: 'choose the ports among c2s, c2sTls, s2s and https' });
+/**
+ * What the router's public address is: public (reachable), private (RFC 1918: another router
+ * in front), shared (RFC 6598 carrier-grade NAT), local (loopback, link-local), none (0.0.0.0),
+ * reserved (documentation and other special ranges).
+ */
+export type PublicAddressKind = 'public' | 'private' | 'shared' | 'local' | 'none' | 'reserved';
+
+export interface PortMappingPort {
+  name: MappedListener;
+  /** The port Hearth listens on. */
+  internalPort: number;
+  /** off: not mapped (mapping off or the port not chosen); unavailable: Hearth has no such listener. */
+  state: 'off' | 'pending' | 'mapped' | 'failed' | 'unavailable';
+  /** The port on the router's public address. */
+  externalPort?: number;
+  /** The lifetime the router granted; 0: permanent until deleted. */
+  lifetimeSeconds?: number;
+  /** When the mapping runs out unless renewed, and when Hearth renews it (ms since 1970). */
+  expiresAt?: number;
+  renewAt?: number;
+  error?: string;
+}
+
+export interface PortMappingStatus {
+  /** The saved switch (portMapping.enabled). */
+  enabled: boolean;
+  protocol: PortMappingProtocol;
+  /** The listeners chosen for mapping (portMapping.ports). */
+  chosenPorts: MappedListener[];
+  state: 'off' | 'starting' | 'mapped' | 'partial' | 'failed' | 'stopping';
+  /** The router in use: how it is spoken to and its LAN address (NAT-PMP) or description address (UPnP). */
+  router?: { protocol: 'upnp' | 'nat-pmp'; address: string; discovered: boolean };
+  /** The address the router says it has on the internet side. */
+  publicAddress?: string;
+  publicAddressKind?: PublicAddressKind;
+  ports: PortMappingPort[];
+  lastError?: string;
+  /** When Hearth tries the router again after it did not answer (ms since 1970). */
+  nextAttemptAt?: number;
+}
+
+/** One port in the reachability self-test: what this computer can tell without the internet. */
+export interface ReachabilityCheck {
+  name: MappedListener;
+  internalPort: number;
+  /** Hearth's listener accepts connections on this computer. */
+  listening: boolean;
+  /** The router answered Hearth just now. */
+  routerAnswered: boolean;
+  /** The router holds a mapping for it. */
+  mapped: boolean;
+  externalPort?: number;
+  lifetimeSeconds?: number;
+  /** open: as far as can be told from here, it works from outside; closed: it cannot; unknown: cannot tell. */
+  verdict: 'open' | 'closed' | 'unknown';
+  message: string;
+}
+
+export interface ReachabilityReport {
+  testedAt: number;
+  enabled: boolean;
+  routerAnswered: boolean;
+  router?: { protocol: 'upnp' | 'nat-pmp'; address: string };
+  routerError?: string;
+  publicAddress?: string;
+  publicAddressKind?: PublicAddressKind;
+  ports: ReachabilityCheck[];
+  /** The result in a sentence or two. */
+  summary: string;
+  /** Nobody outside can reach this network (no router answer, private or shared address): Tor is the way in. */
+  suggestTor: boolean;
+}
+
+export const portMappingOptionsSchema = z
+  .object({
+    /** Saved as portMapping.enabled; mappings are made (or deleted) at once. */
+    enabled: z.boolean({ error: 'enabled must be true or false' }).optional(),
+    /** Saved as portMapping.ports. */
+    ports: z
+      .array(mappedListenerSchema)
+      .max(mappedListeners.length)
+      .refine((ports) => new Set(ports).size === ports.length, { message: 'name each port only once' })
+      .optional(),
+  })
+  .strict();
+export type PortMappingOptions = z.infer<typeof portMappingOptionsSchema>;
+
 /** Federation (server/s2s): links to other XMPP servers. Domains and reasons only, never addresses. */
 export const federationStatusSchema = z.object({
   /** s2s.enabled */
@@ -494,6 +656,14 @@ export const requestSchemas = {
   'storage.setOptions': storageOptionsChangeSchema,
   /** Deletes the files past the retention now (or, confirmed, every uploaded file). */
   'storage.purge': storagePurgeSchema,
+  /** The router, the public address and each port's mapping. */
+  'portMapping.status': z.object({}).strict(),
+  /** Saves portMapping.enabled and portMapping.ports; mappings are made or deleted at once. */
+  'portMapping.setOptions': portMappingOptionsSchema,
+  /** Asks the router again and checks each port: the reachability self-test. */
+  'portMapping.selfTest': z.object({}).strict(),
+  /** What Hearth keeps about people and for how long, from the running settings (the Privacy page). */
+  'privacy.facts': z.object({}).strict(),
 } as const;
 
 export interface SettingsResult {
@@ -559,6 +729,10 @@ export interface RequestResults {
   'storage.setOptions': StorageStatus & { changed: Array<keyof StorageOptions> };
   /** What was deleted now, and the status after it. */
   'storage.purge': StorageStatus & { deletedFiles: number; freedBytes: number };
+  'portMapping.status': PortMappingStatus;
+  'portMapping.setOptions': PortMappingStatus;
+  'portMapping.selfTest': ReachabilityReport;
+  'privacy.facts': PrivacyFacts;
 }
 
 export type RequestName = keyof typeof requestSchemas;
@@ -579,9 +753,11 @@ export interface ControlEvents {
   tor: TorStatus;
   /** The certificate's status after every change, and each step of an ACME request. */
   certs: CertificateStatus;
+  /** Port mapping's status after every change: router found, ports mapped, renewed, deleted. */
+  portMapping: PortMappingStatus;
 }
 export type EventName = keyof ControlEvents;
-export const eventNames: readonly EventName[] = ['status', 'users.changed', 'error', 'tor', 'certs'];
+export const eventNames: readonly EventName[] = ['status', 'users.changed', 'error', 'tor', 'certs', 'portMapping'];
 
 /** What the renderer depends on: implemented over IPC (preload) and over HTTP (browser). */
 export interface AdminApi {

@@ -67,7 +67,9 @@ export class ControlEventHub {
 
   /** Something the counts or the status depend on changed; listeners hear about it shortly. */
   changed(): void {
-    if (this.closed || this.pending) return;
+    // Nobody to tell (headless, no admin page open): status() reads the config file and the
+    // certificate, which a burst of sign-ins would otherwise pay for every 20 ms.
+    if (this.closed || this.pending || (this.listenerCount('status') === 0 && this.listenerCount('users.changed') === 0)) return;
     this.pending = setTimeout(() => {
       this.pending = undefined;
       if (this.closed) return;

@@ -38,10 +38,15 @@ import { ControlEventHub } from './event-hub.js';
 import { generatePassword } from './passwords.js';
 import { applySettingsChange, configFileFor, readConfigFile, saveConfigFile, settingsOf } from './settings-file.js';
 import { forwardTorEvents, torHandlers } from './tor.js';
+import { forwardPortMappingEvents, portMappingHandlers } from './port-mapping.js';
+import type { PortMappingService } from '../services/port-mapping/port-mapping-service.js';
 import { circleHandlers, createCircle } from './circles.js';
 import { inviteHandlers } from './invites.js';
 import { certsHandlers, forwardCertificateEvents } from './certs.js';
 import { storageHandlers } from './storage.js';
+import { privacyHandlers } from './privacy.js';
+import { privacyPath } from '../modules/privacy-statement.js';
+import type { PrivacyNow } from '../services/privacy/retention-facts.js';
 
 /** What the server reports about itself (main.ts); the handlers add the rest of `Status`. */
 export type ServerStatusBase = Pick<Status, 'version' | 'domain' | 'uptimeSeconds' | 'listeners' | 'registeredUsers' | 'onlineUsers' | 'sessions'>;
@@ -67,6 +72,10 @@ export interface ControlContext {
   certs?: CertificateService | undefined;
   /** Federation's status (server/s2s), for the dashboard. */
   federation?: (() => FederationStatus) | undefined;
+  /** What the sign-in and registration throttles hold now (counts), for the Privacy page. */
+  privacyHeld?: (() => PrivacyNow) | undefined;
+  /** Router port mapping (server/services/port-mapping); without it the portMapping.* requests say so. */
+  portMapping?: PortMappingService | undefined;
 }
 
 /** The control API as the server implements it: the same `AdminApi` the UI uses, called directly. */
@@ -91,7 +100,8 @@ export function createControl(context: ControlContext): ServerControl {
     return { username: account.username, jid: jidOf(account.username), role: account.role, createdAt: account.createdAt, online: devices > 0, devices };
   };
   const admins = () => storage.accounts.list().filter((a) => a.role === 'admin');
-  const setupNeeded = () => admins().length === 0;
+  // A count, not admins(): status() asks on every change the UI hears about.
+  const setupNeeded = () => storage.accounts.countWithRole('admin') === 0;
 
   /** The user name as typed, prepared (RFC 7622), or the reason it is not allowed. */
   const prepareUsername = (typed: string): { ok: true; username: string } | { ok: false; error: string } => {
@@ -147,11 +157,23 @@ export function createControl(context: ControlContext): ServerControl {
     if (!isLoopback(config.adminBind)) {
       warnings.push({ id: 'admin-exposed', severity: 'warning', message: `The admin page listens on ${config.adminBind}, not only on this computer.` });
     }
+    if (config.log.level === 'debug') {
+      // Debug lines may carry message content and other people's addresses (issue 11): say so while it is on.
+      warnings.push({
+        id: 'debug-logging',
+        severity: 'warning',
+        message: 'Debug logging is on: the log can hold message content and other people’s addresses. Set the log level back to info when you are done.',
+      });
+    }
     if (needsRestart) warnings.push({ id: 'restart-required', severity: 'info', message: 'Some saved settings take effect when Hearth restarts.' });
     if (!saved.ok) warnings.push({ id: 'config-file', severity: 'warning', message: saved.error });
     const tor = context.tor?.status();
     if (tor?.enabled && (tor.state === 'failed' || tor.state === 'restarting') && tor.lastError) {
       warnings.push({ id: 'tor', severity: 'warning', message: `Tor: ${tor.lastError}` });
+    }
+    const mapping = context.portMapping?.status();
+    if (mapping?.enabled && mapping.state === 'failed' && mapping.lastError) {
+      warnings.push({ id: 'port-mapping', severity: 'warning', message: `Port mapping: ${mapping.lastError}` });
     }
     const federation = context.federation?.();
     if (federation?.enabled && federation.insecureDomains.length > 0) {
@@ -184,6 +206,7 @@ export function createControl(context: ControlContext): ServerControl {
   const hub = new ControlEventHub({ events, status, statusIntervalMs: context.statusIntervalMs });
   const stopForwardingTor = forwardTorEvents(context.tor, hub);
   const stopForwardingCertificates = forwardCertificateEvents(context.certs, hub);
+  const stopForwardingPortMapping = forwardPortMappingEvents(context.portMapping, hub);
 
   const handlers: { [N in RequestName]: Handler<N> } = {
     status: () => ok(status()),
@@ -320,6 +343,8 @@ export function createControl(context: ControlContext): ServerControl {
 
     ...torHandlers({ tor: context.tor, config, configFile, log }),
 
+    ...portMappingHandlers({ portMapping: context.portMapping, config, configFile, log }),
+
     ...inviteHandlers({
       config,
       storage,
@@ -333,6 +358,12 @@ export function createControl(context: ControlContext): ServerControl {
     ...certsHandlers(context.certs),
 
     ...storageHandlers({ config, configFile, storage, events, log }),
+
+    ...privacyHandlers({
+      config,
+      held: context.privacyHeld,
+      statementUrl: () => `${publicBaseUrl(config.domain, context.serverStatus().listeners.find((l) => l.name === 'https')?.port ?? config.ports.https, config.http.publicUrl)}${privacyPath}`,
+    }),
   };
 
   return {
@@ -357,6 +388,7 @@ export function createControl(context: ControlContext): ServerControl {
     close() {
       stopForwardingTor();
       stopForwardingCertificates();
+      stopForwardingPortMapping();
       hub.close();
     },
   };

@@ -10,6 +10,7 @@
 //   (`/#token=…`), which browsers never send to a server, so it never appears in a request.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { listenAddress } from '../net/c2s-listeners.js';
+import { isLoopbackBind } from '../net/lan.js';
 import { tokenMatches } from './admin-token.js';
 import { eventNames, isRequestName, type AdminApi, type EventName } from './contract.js';
 import { serveStatic } from './static-files.js';
@@ -33,7 +34,7 @@ export interface AdminApiOptions {
 }
 
 export const contentSecurityPolicy =
-  "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+  "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 const loopbackHosts = new Set(['localhost', '127.0.0.1', '[::1]']);
 
@@ -75,7 +76,11 @@ async function handle(options: AdminApiOptions, streams: Set<() => void>, reques
   response.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
   response.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
   const hostName = (request.headers.host ?? '').replace(/:\d+$/, '');
-  if (isLoopbackBind(options.bind) && !loopbackHosts.has(hostName)) return reply(response, 421, { error: 'unknown host name' });
+  // The bind address itself is a name too (127.0.0.2 when bound there); any other name on a loopback
+  // listener is a DNS-rebinding page.
+  if (isLoopbackBind(options.bind) && !loopbackHosts.has(hostName) && hostName !== options.bind && hostName !== `[${options.bind}]`) {
+    return reply(response, 421, { error: 'unknown host name' });
+  }
 
   let path: string;
   try {
@@ -195,9 +200,6 @@ function methodNotAllowed(response: ServerResponse, allowed: string): void {
   reply(response, 405, { error: `use ${allowed} for this request` });
 }
 
-function isLoopbackBind(bind: string): boolean {
-  return bind === '127.0.0.1' || bind === '::1' || bind === 'localhost';
-}
 
 function reply(response: ServerResponse, status: number, body: unknown): void {
   response.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' });

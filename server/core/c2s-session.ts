@@ -3,7 +3,6 @@
 // stamping (§8) before the router sees anything. The transport underneath is pluggable.
 import { Element } from 'ltx';
 import { randomBytes } from 'node:crypto';
-import saslprep from '@mongodb-js/saslprep';
 import type { StreamHeader } from '../net/xml-stream.js';
 import type { StreamTransport } from '../net/transport.js';
 import { StanzaError, StreamError } from '../util/errors.js';
@@ -21,6 +20,8 @@ import type { Router } from './router.js';
 import type { ClientSession, OutgoingFilter } from './session.js';
 import type { SessionManager } from './sessions.js';
 import type { Storage } from './storage/index.js';
+import { isStorageFull, storageFullMessage } from './storage/write-errors.js';
+import { saslprep } from '../util/saslprep.js';
 
 export interface C2sContext {
   config: Config;
@@ -75,8 +76,8 @@ export class C2sSession implements ClientSession {
     this.log = context.log;
     const { limits } = context.config;
     transport.setInputHandlers({
-      streamStart: (header) => this.onStreamStart(header),
-      stanza: (element) => this.onElement(element),
+      streamStart: (header) => this.guarded(() => this.onStreamStart(header)),
+      stanza: (element) => this.guarded(() => this.onElement(element)),
       streamEnd: () => this.close(),
       error: (error) => this.close(error),
     });
@@ -140,6 +141,25 @@ export class C2sSession implements ClientSession {
     }
     this.transport.closeStream();
     this.finish();
+  }
+
+  /**
+   * The session boundary (DESIGN.md): whatever a stanza's handling throws ends this stream, not
+   * the process: internal-server-error for a bug, resource-constraint (RFC 6120 §4.9.3.17) when a
+   * write failed on a full disk. Routed stanzas are answered one by one in the router instead.
+   */
+  private guarded(run: () => void): void {
+    try {
+      run();
+    } catch (error) {
+      if (isStorageFull(error)) {
+        this.log.error(storageFullMessage('what a client stream needed'));
+        this.close(new StreamError('resource-constraint', 'the server cannot store anything right now'));
+      } else {
+        this.log.error('a client stream failed', error);
+        this.close(new StreamError('internal-server-error'));
+      }
+    }
   }
 
   private onTransportClosed(transport: StreamTransport): void {
@@ -313,7 +333,12 @@ export class C2sSession implements ClientSession {
     const scram = this.sasl!.scram!;
     const firstStep = scram.username === undefined;
     const step = firstStep ? scram.start(message) : scram.finish(message);
-    if (!step.ok) return this.saslFailure(step.condition, step.text);
+    if (!step.ok) {
+      // A wrong proof is a wrong password for the account named in client-first: it counts
+      // against that account too, as with PLAIN, so guessing from many addresses locks it.
+      const account = !firstStep && step.condition === 'not-authorized' ? prepareLocalpart(scram.username ?? '') : undefined;
+      return this.saslFailure(step.condition, step.text, account);
+    }
     if (firstStep) {
       this.transport.send(new Element('challenge', { xmlns: NS.sasl }).t(Buffer.from(step.message).toString('base64')));
       return;
@@ -406,6 +431,7 @@ export class C2sSession implements ClientSession {
         stanza,
         payload,
         session: this,
+        remoteAddress: this.transport.remoteAddress,
         reply,
       });
       if (handled !== undefined) return;
@@ -434,6 +460,7 @@ export class C2sSession implements ClientSession {
     this.context.sessions.add(this);
     this.state = 'bound';
     clearTimeout(this.authTimer);
+    this.authTimer = undefined;
     const bound = new Element('bind', { xmlns: NS.bind });
     bound.c('jid').t(this.jid.toString());
     this.send(iqResult(stanza, bound));

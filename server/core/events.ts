@@ -29,6 +29,11 @@ export interface PreAuthIqEvent {
   stanza: Element;
   payload: Element;
   session: ClientSession;
+  /**
+   * The client's network address, for per-address limits (registration throttling) only: never
+   * log it or store it (issue 11).
+   */
+  remoteAddress: string | undefined;
   reply(stanza: Element): void;
 }
 

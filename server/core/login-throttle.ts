@@ -131,6 +131,7 @@ function expandIPv6(address: string): string[] {
   return [...left, ...Array<string>(missing).fill('0'), ...right].map((part) => part.toLowerCase().replace(/^0+(?=.)/, ''));
 }
 
-function isLoopback(key: string): boolean {
+/** Whether an address key (addressKey) is this computer: 127.0.0.0/8 or ::1. */
+export function isLoopback(key: string): boolean {
   return key.startsWith('127.') || key === '0:0:0:0::/64';
 }

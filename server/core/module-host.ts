@@ -11,6 +11,7 @@ import { systemClock, type Clock } from '../util/clock.js';
 import type { DiscoIdentity, DiscoRegistry } from './disco-registry.js';
 import type { EventBus } from './event-bus.js';
 import type { EventMap, EventName } from './events.js';
+import { RegistrationThrottle } from './registration-throttle.js';
 import type { Router } from './router.js';
 import type { SessionManager } from './sessions.js';
 import type { ArchiveStore } from './storage/archive.js';
@@ -66,6 +67,11 @@ export interface ModuleApi {
    * moves by hand (ServerOptions.uploads.clock), so expiry is tested without waiting.
    */
   readonly clock: Clock;
+  /**
+   * New accounts per network address (issue 11), one count for every way of registering: ask it
+   * before making an account and tell it after. Addresses stay in its memory only.
+   */
+  readonly registrationThrottle: RegistrationThrottle;
 }
 
 export interface ModuleHttpApi {
@@ -87,6 +93,8 @@ export interface ModuleHostContext {
   publicUrl: () => string;
   /** Default: the system clock. */
   clock?: Clock | undefined;
+  /** Default: one from registration.maxPerAddressPerHour and auth.exemptLoopback. */
+  registrationThrottle?: RegistrationThrottle | undefined;
 }
 
 const dailyMs = 24 * 60 * 60 * 1000;
@@ -94,8 +102,12 @@ const dailyMs = 24 * 60 * 60 * 1000;
 export class ModuleHost {
   private readonly cleanups: Array<() => void> = [];
   private readonly pendingIqs = new Map<string, { to: string; resolve(e: Element): void; reject(e: Error): void; timer: NodeJS.Timeout }>();
+  private readonly registrationThrottle: RegistrationThrottle;
 
   constructor(private readonly context: ModuleHostContext) {
+    this.registrationThrottle =
+      context.registrationThrottle ??
+      new RegistrationThrottle({ maxPerAddressPerHour: context.config.registration.maxPerAddressPerHour, exemptLoopback: context.config.auth.exemptLoopback });
     // Answers to mod.sendIq come back addressed to the server itself, or to the account a module
     // sent from (XEP-0357 publishes from the user's bare JID).
     for (const target of ['iq/host', 'iq/bare'] as const) {
@@ -196,6 +208,7 @@ export class ModuleHost {
         publicUrl: () => this.context.publicUrl(),
       },
       clock: this.context.clock ?? systemClock,
+      registrationThrottle: this.registrationThrottle,
     };
   }
 }

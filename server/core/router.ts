@@ -10,6 +10,7 @@ import { canBounce, errorReply, iqPayload, type StanzaName } from '../util/stanz
 import type { EventBus } from './event-bus.js';
 import type { EventMap, StanzaEvent, TargetKind } from './events.js';
 import type { ClientSession } from './session.js';
+import { isStorageFull, StorageFullReporter } from './storage/write-errors.js';
 
 /** Carries a stanza to another server (server/s2s); `from` is one of our hosts. */
 export type RemoteRoute = (stanza: Element, from: Jid, to: Jid) => void;
@@ -19,12 +20,15 @@ export class Router {
   private readonly components = new Set<string>();
   /** Federation (server/s2s/setup.ts); without it other domains are unreachable. */
   private remoteRoute: RemoteRoute | undefined;
+  private readonly storageFull: StorageFullReporter;
 
   constructor(
     private readonly domain: string,
     private readonly events: EventBus<EventMap>,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.storageFull = new StorageFullReporter((message) => log.error(message));
+  }
 
   /** A stanza a local client sent, already validated and stamped by its session. */
   fromClient(stanza: Element, origin: ClientSession, from: Jid, to: Jid): void {
@@ -169,13 +173,25 @@ export class Router {
     this.guard(stanza, event, () => this.remoteRoute!(stanza, from, to));
   }
 
-  /** The boundary for module code: a thrown error is a bug, logged and answered internal-server-error. */
+  /**
+   * The boundary for module code. A thrown error is a bug, logged and answered
+   * internal-server-error; a write that failed on a full disk is answered resource-constraint
+   * (RFC 6120 §8.3.3.18). Either way the sender learns that the stanza was not handled: a
+   * message that was neither stored nor delivered must not look sent.
+   */
   private guard(stanza: Element, event: StanzaEvent, run: () => unknown): unknown {
     try {
       return run();
     } catch (error) {
-      this.log.error(`a handler failed on a ${stanza.name}`, error);
-      if (stanza.name === 'iq' && canBounce(stanza)) event.reply(errorReply(stanza, new StanzaError('internal-server-error')));
+      const full = isStorageFull(error);
+      if (full) this.storageFull.report(`a ${stanza.name}`);
+      else this.log.error(`a handler failed on a ${stanza.name}`, error);
+      // Broadcast presence is not answered (there is no one request to fail); everything else is.
+      const broadcast = stanza.name === 'presence' && (stanza.attrs.type === undefined || stanza.attrs.type === 'unavailable');
+      if (canBounce(stanza) && !broadcast) {
+        const condition = full ? new StanzaError('resource-constraint', 'the server cannot store this right now') : new StanzaError('internal-server-error');
+        event.reply(errorReply(stanza, condition));
+      }
       return true;
     }
   }

@@ -1,7 +1,8 @@
 // XEP-0077: In-Band Registration — https://xmpp.org/extensions/xep-0077.html
 // Open registration is off by default (families join by invite); when on, anyone who can reach
 // the server over TLS may create an account. Signed-in users can always change their password
-// or delete their account here.
+// or delete their account here. New accounts are throttled per network address (issue 11,
+// registration.maxPerAddressPerHour), together with those made with invitations.
 import { Element } from 'ltx';
 import type { IqEvent } from '../core/events.js';
 import { defineModule, type ModuleApi } from '../core/module-host.js';
@@ -31,13 +32,13 @@ export default defineModule({
       return true;
     });
 
-    mod.hook(`iq-set/pre-auth/${NS.register}:query`, ({ stanza, payload, reply }) => {
+    mod.hook(`iq-set/pre-auth/${NS.register}:query`, ({ stanza, payload, remoteAddress, reply }) => {
       if (!open) return undefined;
       if (payload.getChild('remove')) {
         reply(errorReply(stanza, new StanzaError('not-authorized', 'sign in to remove an account')));
         return true;
       }
-      const error = register(mod, payload.getChildText('username'), payload.getChildText('password'));
+      const error = register(mod, payload.getChildText('username'), payload.getChildText('password'), remoteAddress);
       reply(error ? errorReply(stanza, error) : iqResult(stanza));
       return true;
     });
@@ -99,11 +100,15 @@ export function checkNewAccount(usernameText: string | null, passwordText: strin
   return { ok: true, username, password: password.prepared };
 }
 
-function register(mod: ModuleApi, usernameText: string | null, passwordText: string | null): StanzaError | undefined {
+function register(mod: ModuleApi, usernameText: string | null, passwordText: string | null, address: string | undefined): StanzaError | undefined {
   const checked = checkNewAccount(usernameText, passwordText);
   if (!checked.ok) return checked.error;
+  // Checked after the form (a typo is answered as such) and before the account exists.
+  const throttled = mod.registrationThrottle.refusal(address);
+  if (throttled) return throttled;
   const { username } = checked;
   if (!mod.storage.accounts.create(username, checked.password)) return new StanzaError('conflict', 'that username is taken');
+  mod.registrationThrottle.record(address);
   mod.log.info('an account was registered in-band');
   mod.fire('user-created', { username });
   return undefined;

@@ -133,8 +133,12 @@ function configure(server: Server & { headersTimeout: number; requestTimeout: nu
   server.keepAliveTimeout = 30_000;
   server.maxHeadersCount = 64;
   server.setTimeout(120_000);
-  server.on('clientError', (_error, socket: Duplex) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    // Only a request the HTTP parser refused (HPE_* codes) or that came too slowly gets an
+    // answer. After a TLS failure (a refused renegotiation, an alert) the session cannot carry
+    // one: end() would never finish and the connection would sit half-closed until its timeout,
+    // holding up server.close().
+    if (socket.writable && (error.code?.startsWith('HPE_') || error.code === 'ERR_HTTP_REQUEST_TIMEOUT')) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     else socket.destroy();
   });
 }

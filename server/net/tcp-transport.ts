@@ -106,6 +106,9 @@ export class TcpTransport implements StreamTransport {
     plain.removeAllListeners('close');
     plain.removeAllListeners('error');
     plain.removeAllListeners('timeout');
+    // The TLS socket keeps its own idle timer; the plain one would otherwise stay armed for the
+    // life of the connection.
+    plain.setTimeout(0);
     if (this.options.tlsUpgrade) return this.upgradeWith(this.options.tlsUpgrade, plain);
     const secure = new TLSSocket(plain, {
       isServer: true,
@@ -116,7 +119,12 @@ export class TcpTransport implements StreamTransport {
     this.parser.reset();
     this.attach(secure);
     return new Promise((resolve, reject) => {
-      secure.once('secure', () => resolve());
+      // The handshake's error listener goes once it is done: left in place, it (and this promise)
+      // would stay attached to every connection until it closes.
+      secure.once('secure', () => {
+        secure.off('error', reject);
+        resolve();
+      });
       secure.once('error', reject);
     });
   }

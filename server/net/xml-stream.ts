@@ -49,6 +49,45 @@ interface Frame {
   defaultNamespace: string;
 }
 
+/**
+ * The properties saxes keeps its event handlers in. `sax.on(event, handler)` stores them with a
+ * computed key (`this[handlerName] = handler`), and V8 turns an object that gets more than a
+ * dozen properties that way into a dictionary: each parser (one per stream, so per connection)
+ * then took 3 KiB more, and every field saxes reads while parsing was a hash lookup. Assigning the
+ * same properties by name keeps parsers fast objects that share one hidden class (issue 12).
+ * saxesHandlerSlot lists the names; a test checks them against saxes' own on().
+ */
+interface SaxesHandlerSlots {
+  errorHandler(error: Error): void;
+  xmldeclHandler(decl: XMLDecl): void;
+  openTagStartHandler(): void;
+  attributeHandler(): void;
+  openTagHandler(tag: SaxesTagNS): void;
+  closeTagHandler(): void;
+  textHandler(text: string): void;
+  cdataHandler(text: string): void;
+  commentHandler(): void;
+  piHandler(): void;
+  doctypeHandler(): void;
+}
+
+/** The slot of each saxes event XmlStreamParser handles. */
+export const saxesHandlerSlot: Record<string, keyof SaxesHandlerSlots> = {
+  error: 'errorHandler',
+  xmldecl: 'xmldeclHandler',
+  opentagstart: 'openTagStartHandler',
+  attribute: 'attributeHandler',
+  opentag: 'openTagHandler',
+  closetag: 'closeTagHandler',
+  text: 'textHandler',
+  cdata: 'cdataHandler',
+  comment: 'commentHandler',
+  processinginstruction: 'piHandler',
+  doctype: 'doctypeHandler',
+};
+
+const noAttributes: SaxesTagNS['attributes'] = Object.freeze(Object.create(null) as SaxesTagNS['attributes']);
+
 /** Thrown from inside saxes callbacks to stop the parse of the current chunk. Never escapes write(). */
 const ABORT = Symbol('abort');
 const END = Symbol('stream end');
@@ -200,25 +239,34 @@ export class XmlStreamParser {
       forceXMLVersion: true,
       defaultXMLVersion: '1.0',
     });
-    sax.on('error', (error) => this.onSaxError(sax, error));
-    sax.on('xmldecl', (decl) => this.onXmlDecl(sax, decl));
-    sax.on('opentagstart', () => this.onOpenTagStart(sax));
-    sax.on('attribute', () => {
+    // What sax.on(event, handler) would do, by name (see SaxesHandlerSlots).
+    const slots = sax as unknown as SaxesHandlerSlots;
+    slots.errorHandler = (error) => this.onSaxError(sax, error);
+    slots.xmldeclHandler = (decl) => this.onXmlDecl(sax, decl);
+    slots.openTagStartHandler = () => this.onOpenTagStart(sax);
+    slots.attributeHandler = () => {
       if (++this.attributeCount > this.limits.maxAttributes) {
         this.abort(new StreamError('policy-violation', `an element has more than ${this.limits.maxAttributes} attributes`));
       }
-    });
-    sax.on('opentag', (tag) => this.onOpenTag(sax, tag));
-    sax.on('closetag', () => this.onCloseTag(sax));
-    sax.on('text', (text) => this.onText(sax, text, true));
-    sax.on('cdata', (text) => this.onText(sax, text, false));
+    };
+    slots.openTagHandler = (tag) => this.onOpenTag(sax, tag);
+    slots.closeTagHandler = () => this.onCloseTag(sax);
+    slots.textHandler = (text) => this.onText(sax, text, true);
+    slots.cdataHandler = (text) => this.onText(sax, text, false);
     // RFC 6120 §11.1: comments, processing instructions and DTDs are restricted XML.
-    sax.on('comment', () => this.abort(new StreamError('restricted-xml', 'comments are not allowed (RFC 6120 §11.1)')));
-    sax.on('processinginstruction', () =>
-      this.abort(new StreamError('restricted-xml', 'processing instructions are not allowed (RFC 6120 §11.1)')),
-    );
-    sax.on('doctype', () => this.abort(new StreamError('restricted-xml', 'DTDs are not allowed (RFC 6120 §11.1)')));
+    slots.commentHandler = () => this.restricted(sax, 'comments are not allowed (RFC 6120 §11.1)');
+    slots.piHandler = () => this.restricted(sax, 'processing instructions are not allowed (RFC 6120 §11.1)');
+    slots.doctypeHandler = () => this.restricted(sax, 'DTDs are not allowed (RFC 6120 §11.1)');
     return sax;
+  }
+
+  /**
+   * The element finished just before restricted markup is complete, and is still handed over as
+   * it would be had the markup come in the next read (found by the fuzzer, test/fuzz).
+   */
+  private restricted(sax: SaxesParser<ParserOptions>, text: string): never {
+    if (this.pending !== undefined) this.flush(sax);
+    this.abort(new StreamError('restricted-xml', text));
   }
 
   private onSaxError(sax: SaxesParser<ParserOptions>, error: Error): void {
@@ -331,6 +379,9 @@ export class XmlStreamParser {
       attributes[name] = attribute.value;
     }
     this.streamOpen = true;
+    // saxes keeps the root tag until </stream:stream> (to match it, and for the namespaces it
+    // declares); its attribute objects, copied above, would otherwise stay with every connection.
+    tag.attributes = noAttributes;
     this.markBoundary(sax.position);
     this.handlers.streamStart({ localName: tag.local, namespace: tag.uri, defaultNamespace, attributes });
     if (this.sax !== sax) throw ABORT; // reset() from the handler

@@ -67,8 +67,9 @@ export function setupFederation(options: FederationOptions): Federation {
     limits: { maxStanzaBytes: limits.maxStanzaBytes, maxDepth: limits.maxXmlDepth, maxAttributes: limits.maxXmlAttributes },
     // The link manager closes idle links politely; this only catches connections that died silently.
     idleTimeoutMs: s2s.idleTimeoutSeconds * 1000 + 60_000,
-    // Another server carries many people's traffic: no per-connection byte rate.
-    bytesPerSecond: 0,
+    // A link carries many people's traffic, so its rate is generous (8× a client's by default);
+    // over it, reading pauses and TCP slows the sender down: nothing is dropped (issue 11).
+    bytesPerSecond: limits.s2sBytesPerSecond,
   };
   const isLocalHost = (domain: string) => domain === config.domain || router.isComponent(domain);
   const status = new FederationStatusTracker();

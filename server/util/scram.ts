@@ -2,7 +2,7 @@
 // for the -PLUS variants (RFC 5802 §6; tls-exporter per RFC 9266). The server stores only
 // StoredKey and ServerKey, never the password (RFC 5802 §3).
 import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
-import saslprep from '@mongodb-js/saslprep';
+import { saslprep } from './saslprep.js';
 
 export type ScramHash = 'sha1' | 'sha256';
 

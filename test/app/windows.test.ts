@@ -29,6 +29,7 @@ describe('the window', () => {
       webviewTag: false,
       navigateOnDragDrop: false,
       spellcheck: false,
+      disableBlinkFeatures: 'Auxclick',
     });
     expect(window!.loadedUrl).toBe('hearth://app/index.html');
     expect(appEntryUrl).toBe('hearth://app/index.html');

@@ -13,9 +13,10 @@ export class RawClient {
     this.attach(socket);
   }
 
-  static plain(port: number): Promise<RawClient> {
+  /** `localAddress`: connect from another loopback address (127.0.0.77), as if from another machine. */
+  static plain(port: number, options: { localAddress?: string } = {}): Promise<RawClient> {
     return new Promise((resolve, reject) => {
-      const socket = netConnect({ host: '127.0.0.1', port }, () => resolve(new RawClient(socket)));
+      const socket = netConnect({ host: '127.0.0.1', port, localAddress: options.localAddress }, () => resolve(new RawClient(socket)));
       socket.once('error', reject);
     });
   }

@@ -7,11 +7,13 @@ import { RawClient } from './raw-client.js';
 export interface RawStreamOptions {
   domain?: string;
   acceptAnyCertificate?: boolean;
+  /** Connect from this loopback address (127.0.0.77) instead of 127.0.0.1. */
+  localAddress?: string;
 }
 
 /** A plain connection upgraded with STARTTLS, with a fresh stream open; returns its features as text. */
 export async function openSecureStream(port: number, options: RawStreamOptions = {}): Promise<{ raw: RawClient; features: string }> {
-  const raw = await RawClient.plain(port);
+  const raw = await RawClient.plain(port, { localAddress: options.localAddress });
   raw.openStream(options.domain);
   await raw.waitFor(/<\/stream:features>/);
   raw.send(`<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>`);

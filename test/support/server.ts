@@ -31,6 +31,8 @@ export interface ConnectOptions {
   presence?: boolean;
   /** The server's domain (default localhost; TestServer.connect uses the server's own). */
   domain?: string;
+  /** Connect from this loopback address (127.0.0.77) instead of 127.0.0.1, as if from another machine. */
+  localAddress?: string;
 }
 
 export const defaultPassword = 'correct horse battery';
@@ -95,6 +97,13 @@ export function connectClient(port: number, username: string, options: ConnectOp
     },
   });
   xmpp.saslFactory.use('SCRAM-SHA-256', ScramSha256Mechanism);
+  if (options.localAddress !== undefined) {
+    // @xmpp/client has no option for it, but asks the connection for its socket parameters (net.connect's).
+    const localAddress = options.localAddress;
+    const connection = xmpp as unknown as { socketParameters(service: string): object | undefined };
+    const socketParameters = connection.socketParameters.bind(xmpp);
+    connection.socketParameters = (service) => ({ ...socketParameters(service), localAddress });
+  }
   xmpp.reconnect.stop();
   xmpp.on('error', () => {});
   return xmpp;

@@ -27,6 +27,13 @@ declare module '@xmpp/client' {
       set(ns: string, name: string, handler: (context: { stanza: Element; element: Element }) => unknown): void;
     };
     saslFactory: { use(name: string, mechanism: unknown): void };
+    /** XEP-0198 as the client runs it: 'ack' fires for each stanza the server acknowledged. */
+    streamManagement: {
+      enabled: boolean;
+      /** Milliseconds after the last stanza sent before the client asks for an ack. */
+      requestAckDebounce: number;
+      on(event: 'ack' | 'fail', listener: (stanza: Element) => void): void;
+    };
     reconnect: { stop(): void };
   }
 

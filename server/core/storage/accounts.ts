@@ -1,9 +1,9 @@
 // Accounts: usernames, roles and SCRAM credentials. Passwords are SASLprepped and turned into
 // salted keys (RFC 5802 §3) here; nothing reversible is ever stored.
-import saslprep from '@mongodb-js/saslprep';
 import { randomBytes } from 'node:crypto';
 import { deriveScramCredentials, type ScramCredentials, type ScramHash } from '../../util/scram.js';
 import type { Db } from './database.js';
+import { saslprep } from '../../util/saslprep.js';
 
 export type Role = 'admin' | 'user' | 'limited';
 export const roles: readonly Role[] = ['admin', 'user', 'limited'];
@@ -26,6 +26,9 @@ interface AccountRow {
   sha256_server_key: Buffer;
 }
 
+/** The columns an Account needs: the credential blobs would be five Buffers per row for nothing. */
+type AccountSummaryRow = Pick<AccountRow, 'username' | 'role' | 'created_at'>;
+
 export type PasswordCheck = { ok: true; prepared: string } | { ok: false; reason: string };
 
 /** Rules for a new password: SASLprep must accept it (RFC 4013) and it must not be trivially short. */
@@ -43,7 +46,10 @@ export function preparePassword(password: string): PasswordCheck {
 
 export class AccountRepository {
   private readonly selectOne;
+  private readonly selectSummary;
+  private readonly selectExists;
   private readonly selectAll;
+  private readonly countRole;
   private readonly insert;
   private readonly updateCredentials;
   private readonly updateRole;
@@ -55,7 +61,12 @@ export class AccountRepository {
     private readonly iterations: number,
   ) {
     this.selectOne = db.prepare<[string], AccountRow>('SELECT * FROM accounts WHERE username = ?');
-    this.selectAll = db.prepare<[], AccountRow>('SELECT * FROM accounts ORDER BY username');
+    // get(), exists() and list() run on hot paths (every archived message, the status the UI
+    // polls); they read only what they return.
+    this.selectSummary = db.prepare<[string], AccountSummaryRow>('SELECT username, role, created_at FROM accounts WHERE username = ?');
+    this.selectExists = db.prepare<[string], { found: number }>('SELECT 1 AS found FROM accounts WHERE username = ?');
+    this.selectAll = db.prepare<[], AccountSummaryRow>('SELECT username, role, created_at FROM accounts ORDER BY username');
+    this.countRole = db.prepare<[Role], { n: number }>('SELECT COUNT(*) AS n FROM accounts WHERE role = ?');
     this.insert = db.prepare(
       `INSERT INTO accounts (username, role, created_at, salt, iterations, sha1_stored_key, sha1_server_key, sha256_stored_key, sha256_server_key)
        VALUES (@username, @role, @created_at, @salt, @iterations, @sha1_stored_key, @sha1_server_key, @sha256_stored_key, @sha256_server_key)
@@ -79,12 +90,12 @@ export class AccountRepository {
   }
 
   get(username: string): Account | undefined {
-    const row = this.selectOne.get(username);
+    const row = this.selectSummary.get(username);
     return row && toAccount(row);
   }
 
   exists(username: string): boolean {
-    return this.selectOne.get(username) !== undefined;
+    return this.selectExists.get(username) !== undefined;
   }
 
   list(): Account[] {
@@ -93,6 +104,11 @@ export class AccountRepository {
 
   count(): number {
     return this.countAll.get()!.n;
+  }
+
+  /** How many accounts have this role (the status asks whether any admin exists). */
+  countWithRole(role: Role): number {
+    return this.countRole.get(role)!.n;
   }
 
   /** Creates the account; false if the username is taken. `password` must come from preparePassword. */
@@ -137,6 +153,6 @@ export class AccountRepository {
   }
 }
 
-function toAccount(row: AccountRow): Account {
+function toAccount(row: AccountSummaryRow): Account {
   return { username: row.username, role: row.role, createdAt: row.created_at };
 }

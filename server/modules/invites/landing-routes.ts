@@ -103,9 +103,11 @@ export function serveLandingPages(context: LandingContext): void {
       if (username === '' && invite.username === undefined) return showInvite(request, response, invite, 400, { ...typed, error: 'choose a user name.' });
       if (password.length < 8) return showInvite(request, response, invite, 400, { ...typed, error: 'the password needs at least 8 characters.' });
       if (password !== again) return showInvite(request, response, invite, 400, { ...typed, error: 'the two passwords are not the same.' });
-      const result = registerWithInvite(mod, invite, invite.username ?? username, password);
+      const result = registerWithInvite(mod, invite, invite.username ?? username, password, request.socket.remoteAddress);
       if (!result.ok) {
-        return showInvite(request, response, invite, result.error.condition === 'conflict' ? 409 : 400, { ...typed, error: plainReason(result.error.condition, result.error.text) });
+        // Too many accounts from this address: 429 Too Many Requests (RFC 6585 §4), the form kept.
+        const status = result.error.condition === 'conflict' ? 409 : result.error.condition === 'policy-violation' ? 429 : 400;
+        return showInvite(request, response, invite, status, { ...typed, error: plainReason(result.error.condition, result.error.text) });
       }
       send(request, response, 201, renderWelcomePage(`${result.username}@${mod.host}`, connection(request), platformOf(request.headers['user-agent'])));
     },

@@ -9,7 +9,7 @@ import { inviteUnusableReason, type Invite } from '../../core/storage/invites.js
 import { StanzaError } from '../../util/errors.js';
 import { checkNewAccount } from '../register.js';
 
-type Context = Pick<ModuleApi, 'host' | 'storage' | 'sessions' | 'fire' | 'send' | 'log'>;
+type Context = Pick<ModuleApi, 'host' | 'storage' | 'sessions' | 'fire' | 'send' | 'log' | 'registrationThrottle'>;
 
 export type Redemption = { ok: true; username: string } | { ok: false; error: StanzaError };
 
@@ -36,11 +36,14 @@ export function usableInvite(mod: Pick<ModuleApi, 'storage'>, token: string, now
 
 /**
  * Registers a new account with an invitation that was valid when it was presented (its expiry
- * is not checked again, XEP-0445 §4; its remaining uses are).
+ * is not checked again, XEP-0445 §4; its remaining uses are). `address` is where the request came
+ * from: one address may make only so many accounts an hour, invitation or not (issue 11).
  */
-export function registerWithInvite(mod: Context, invite: Invite, usernameText: string | null, passwordText: string | null): Redemption {
+export function registerWithInvite(mod: Context, invite: Invite, usernameText: string | null, passwordText: string | null, address: string | undefined): Redemption {
   const checked = checkNewAccount(usernameText, passwordText);
   if (!checked.ok) return checked;
+  const throttled = mod.registrationThrottle.refusal(address);
+  if (throttled) return { ok: false, error: throttled };
   const { username, password } = checked;
   if (invite.username !== undefined && username !== invite.username) {
     return { ok: false, error: new StanzaError('not-acceptable', `this invitation is for the user name ${invite.username}`) };
@@ -60,6 +63,7 @@ export function registerWithInvite(mod: Context, invite: Invite, usernameText: s
     if (error instanceof Refusal) return { ok: false, error: error.error };
     throw error;
   }
+  mod.registrationThrottle.record(address);
   mod.log.info(`an account was registered with invitation ${invite.id} (${invite.role})`);
   mod.fire('user-created', { username });
   for (const circleId of joined) mod.fire('circle-member-added', { circleId, username });

@@ -87,7 +87,7 @@ export function acceptTokenRegistration(mod: ModuleApi): void {
 
   mod.hook(
     `iq-set/pre-auth/${NS.register}:query`,
-    ({ stanza, payload, session, reply }) => {
+    ({ stanza, payload, session, remoteAddress, reply }) => {
       const registration = readRegistration(payload);
       let id = presented.get(session);
       if (registration.token !== undefined) {
@@ -116,7 +116,7 @@ export function acceptTokenRegistration(mod: ModuleApi): void {
         reply(errorReply(stanza, new StanzaError('item-not-found', 'this invitation was withdrawn')));
         return true;
       }
-      const result = registerWithInvite(mod, invite, registration.username ?? invite.username ?? null, registration.password);
+      const result = registerWithInvite(mod, invite, registration.username ?? invite.username ?? null, registration.password, remoteAddress);
       if (!result.ok) {
         reply(errorReply(stanza, result.error));
         return true;

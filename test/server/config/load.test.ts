@@ -62,6 +62,31 @@ describe('configuration', () => {
     expect(result).toEqual({ ok: false, errors: ['tls.keyFile: required when tls.certFile is set'] });
   });
 
+  it('uses the Mozilla intermediate TLS profile unless modern is chosen', () => {
+    const defaults = parseConfig({}, { dataDir: '/tmp/x' });
+    expect(defaults.ok && defaults.config.tls.profile).toBe('intermediate');
+    const modern = parseConfig({ tls: { profile: 'modern' } }, { dataDir: '/tmp/x' });
+    expect(modern.ok && modern.config.tls.profile).toBe('modern');
+    const old = parseConfig({ tls: { profile: 'old' } });
+    expect(old.ok ? [] : old.errors[0]).toMatch(/^tls\.profile: /);
+  });
+
+  it('refuses an admin address other computers can reach unless adminAllowRemote says so', () => {
+    for (const adminBind of ['*', '0.0.0.0', '192.168.1.10', '::']) {
+      const result = parseConfig({ adminBind }, { dataDir: '/tmp/x' });
+      expect(result.ok ? [] : result.errors).toEqual([`adminBind: "${adminBind}" lets other computers reach the admin page; set adminAllowRemote to true to open it on purpose`]);
+    }
+  });
+
+  it('opens the admin address to the network when adminAllowRemote is set', () => {
+    const result = parseConfig({ adminBind: '0.0.0.0', adminAllowRemote: true }, { dataDir: '/tmp/x' });
+    expect(result.ok && result.config.adminBind).toBe('0.0.0.0');
+  });
+
+  it('accepts any loopback admin address without adminAllowRemote', () => {
+    for (const adminBind of ['127.0.0.1', '127.0.0.2', '::1', 'localhost']) expect(parseConfig({ adminBind }, { dataDir: '/tmp/x' }).ok).toBe(true);
+  });
+
   it('reads hearth.json from the data directory when no file is named', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'hearth.json'), JSON.stringify({ domain: 'family.example' }));

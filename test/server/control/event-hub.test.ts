@@ -54,6 +54,18 @@ describe('control events', () => {
     ]);
   });
 
+  it('works out no status for sign-ins while nobody listens', () => {
+    vi.useFakeTimers();
+    const events = new EventBus<EventMap>();
+    const counted = vi.fn(status);
+    hub = new ControlEventHub({ events, status: counted, statusIntervalMs: 5000, coalesceMs: 10 });
+    const session = {} as ClientSession;
+    for (let i = 0; i < 100; i++) events.fire('resource-bind', { session });
+    vi.advanceTimersByTime(1000);
+    expect(counted).not.toHaveBeenCalled();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('sees server events even when another handler stops them', () => {
     vi.useFakeTimers();
     const events = new EventBus<EventMap>();

@@ -207,7 +207,7 @@ describe('the UI files', () => {
     expect(await response.text()).toContain('<title>Hearth</title>');
     expect(response.headers.get('content-security-policy')).toBe(contentSecurityPolicy);
     expect(contentSecurityPolicy).toBe(
-      "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+      "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
     );
     expect(response.headers.get('x-frame-options')).toBe('DENY');
     expect(response.headers.get('referrer-policy')).toBe('no-referrer');

@@ -167,7 +167,8 @@ describe('the onion name in the self-signed certificate', { timeout: 30_000 }, (
     needTor(skip);
     dataDir = mkdtempSync(join(tmpdir(), 'hearth-tor-cert-'));
     // No test certificate: Hearth makes its own self-signed one.
-    const config = { ...testConfig(dataDir, { tor: { binary: torBinary } }), tls: {} };
+    const base = testConfig(dataDir, { tor: { binary: torBinary } });
+    const config = { ...base, tls: { profile: base.tls.profile } };
     const hearth = await startServer(config, { log: silentLogger, uiDir: null });
     t = { stop: () => hearth.stop() } as TestServer;
     expect(hearth.certificate.selfSigned).toBe(true);

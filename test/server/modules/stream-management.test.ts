@@ -2,8 +2,8 @@
 // connection dies.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawAuthenticate, rawLogin } from '../../support/raw-streams.js';
-import { defaultPassword, startTestServer, stopQuietly, xml, type TestServer } from '../../support/server.js';
-import { bare, freshAccounts, login, roundTrip } from '../../support/stanzas.js';
+import { connectClient, defaultPassword, startTestServer, stopQuietly, xml, type TestServer } from '../../support/server.js';
+import { bare, freshAccounts, login, record, roundTrip } from '../../support/stanzas.js';
 
 const smNs = 'urn:xmpp:sm:3';
 
@@ -193,5 +193,38 @@ describe('what is not resumed', () => {
     const deadline = Date.now() + 5000;
     while (short.server.sessions.get(bob, 'flaky') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(short.server.sessions.get(bob, 'flaky')).toBeUndefined();
+  });
+});
+
+describe('the unacknowledged limit', () => {
+  it('keeps a session that acknowledges a burst bigger than maxUnackedStanzas once asked', async () => {
+    // Found by test/server/durability.test.ts: offline messages and an archive page arrive in
+    // one burst, and the session was closed at the limit before the client could acknowledge.
+    const small = await startTestServer({ streamManagement: { maxUnackedStanzas: 10 } });
+    try {
+      small.addUser('alice');
+      for (let i = 0; i < 25; i++) {
+        small.server.storage.offline.store('alice', `<message xmlns="jabber:client" from="bob@localhost" to="alice@localhost" type="chat" id="o${i}"><body>${i}</body></message>`);
+      }
+      const alice = connectClient(small.port('c2s'), 'alice');
+      const received = record(alice, (s) => s.is('message'));
+      const streamErrors = record(alice, () => false);
+      alice.on('nonza', (nonza) => {
+        if (nonza.name === 'stream:error') streamErrors.stanzas.push(nonza);
+      });
+      await alice.start();
+      // The burst must come after <enabled/>, which the client may still be waiting for.
+      for (let i = 0; i < 100 && !alice.streamManagement.enabled; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      await alice.send(xml('presence'));
+      await roundTrip(alice);
+      expect(received.stanzas).toHaveLength(25);
+      // Past the moment the old limit would have struck, and past the next ack request.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await roundTrip(alice);
+      expect(streamErrors.stanzas).toEqual([]);
+      await stopQuietly(alice);
+    } finally {
+      await small.stop();
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import type { Element } from 'ltx';
-import { XmlStreamParser, type StreamHeader, type XmlStreamLimits } from '../../../server/net/xml-stream.js';
+import { SaxesParser } from 'saxes';
+import { saxesHandlerSlot, XmlStreamParser, type StreamHeader, type XmlStreamLimits } from '../../../server/net/xml-stream.js';
 import type { StreamError } from '../../../server/util/errors.js';
 
 const clientHeader =
@@ -361,6 +362,15 @@ describe('XmlStreamParser', () => {
       expect(stanzas).toEqual([]);
     });
 
+    it('hands over the stanza that came just before restricted markup in the same read', () => {
+      // Found by the fuzzer (test/fuzz): the stanza used to be lost when the markup after it
+      // arrived in the same read, and delivered when it arrived in the next.
+      const { parser, errors, stanzas } = openStream();
+      parser.write("<presence/><?php echo 'hi'; ?>");
+      expect(stanzas.map((s) => s.name)).toEqual(['presence']);
+      expect(errors.map((e) => e.condition)).toEqual(['restricted-xml']);
+    });
+
     it('refuses mismatched tags with not-well-formed without emitting the stanza', () => {
       const { parser, errors, stanzas } = openStream();
       parser.write('<message><body>hi</message>');
@@ -461,5 +471,18 @@ describe('XmlStreamParser', () => {
       expect(errors).toEqual([]);
       expect(headers).toHaveLength(2);
     });
+  });
+});
+
+describe('XmlStreamParser and saxes', () => {
+  it('sets each handler in the property where saxes itself keeps it', () => {
+    // XmlStreamParser assigns saxes' handler properties by name instead of calling on() (which
+    // turns the parser into a slow dictionary object); a saxes that renamed them would go deaf.
+    for (const [event, slot] of Object.entries(saxesHandlerSlot)) {
+      const sax = new SaxesParser({ xmlns: true });
+      const handler = () => {};
+      sax.on(event as 'text', handler);
+      expect((sax as unknown as Record<string, unknown>)[slot], event).toBe(handler);
+    }
   });
 });

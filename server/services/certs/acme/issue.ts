@@ -2,7 +2,6 @@
 // each name with the chosen challenge, finalize with a CSR for a fresh key, download the chain.
 // Every step is reported to the job (the Certificates page shows them), and failures are
 // explained in plain words (explain.ts).
-import acme from 'acme-client';
 import type { AcmeChallengeType, DnsRecordToCreate } from '../../../control/contract.js';
 import type { TlsAlpnChallenges } from '../../../net/tls-alpn-challenges.js';
 import type { AcmeJobProgress } from './acme-job.js';
@@ -10,12 +9,7 @@ import { dns01RecordWithValue, runDnsHook, waitForTxtRecords, type DnsRecord } f
 import { explainError, explainProblem, type ExplainContext } from './explain.js';
 import type { Http01Responder } from './http-01.js';
 import { tlsAlpnValidationCertificate } from './tls-alpn-01.js';
-
-// acme-client's shared HTTP client: never wait forever for an authority, and do not retry an
-// unreachable one for minutes (its default is 5 tries, 5 s apart and growing).
-acme.axios.defaults.timeout = 30_000;
-(acme.axios.defaults as { acmeSettings?: { retryMaxAttempts: number; retryDefaultDelay: number } }).acmeSettings!.retryMaxAttempts = 2;
-(acme.axios.defaults as { acmeSettings?: { retryMaxAttempts: number; retryDefaultDelay: number } }).acmeSettings!.retryDefaultDelay = 2;
+import { loadAcmeClient, type AcmeClient } from './acme-client.js';
 
 export interface IssueOptions {
   directoryUrl: string;
@@ -67,6 +61,7 @@ export async function issueCertificate(options: IssueOptions): Promise<IssuedCer
     job.finish('directory');
 
     job.begin('account', 'Signing in with Hearth’s account key');
+    const acme = await loadAcmeClient();
     const client = new acme.Client({ directoryUrl: options.directoryUrl, accountKey: options.accountKey, backoffAttempts: 12, backoffMin: 1000, backoffMax: 10_000 });
     await signIn(client, options.email);
     job.finish('account');
@@ -79,7 +74,7 @@ export async function issueCertificate(options: IssueOptions): Promise<IssuedCer
     checkCancelled();
 
     // Set up every answer first (one DNS wait for all the records), then ask for the checks.
-    const pending: Array<{ authorization: acme.Authorization; challenge: { url: string; type: string } }> = [];
+    const pending: Array<{ authorization: AcmeClient.Authorization; challenge: { url: string; type: string } }> = [];
     const records: Array<{ record: DnsRecord; name: string }> = [];
     for (const authorization of authorizations) {
       const name = authorization.identifier.value;
@@ -154,7 +149,7 @@ export async function issueCertificate(options: IssueOptions): Promise<IssuedCer
  * The account of this key: the existing one (RFC 8555 §7.3.1, onlyReturnExisting), with its
  * contact brought up to date (§7.3.2), or a new one with the terms agreed to.
  */
-async function signIn(client: acme.Client, email: string | undefined): Promise<void> {
+async function signIn(client: AcmeClient.Client, email: string | undefined): Promise<void> {
   const contact = email ? { contact: [`mailto:${email}`] } : undefined;
   try {
     await client.createAccount({ onlyReturnExisting: true });
@@ -231,7 +226,7 @@ async function prepareDnsRecords(records: Array<{ record: DnsRecord; name: strin
 }
 
 /** Why the authority found an authorization invalid, from the failed challenge's problem document (RFC 8555 §7.1.4, §8). */
-async function explainInvalidAuthorization(client: acme.Client, order: acme.Order, authorization: acme.Authorization, context: ExplainContext, error: unknown): Promise<string> {
+async function explainInvalidAuthorization(client: AcmeClient.Client, order: AcmeClient.Order, authorization: AcmeClient.Authorization, context: ExplainContext, error: unknown): Promise<string> {
   try {
     const current = (await client.getAuthorizations(order)).find((a) => a.url === authorization.url);
     const failed = current?.challenges.find((c) => c.type === context.challenge && c.error) as { error?: { type?: string; detail?: string } } | undefined;

@@ -65,6 +65,20 @@ describe('account storage', () => {
     expect(storage.accounts.get('gina')).toMatchObject({ username: 'gina', role: 'admin' });
   });
 
+  it('lists and counts accounts by role without their credentials', () => {
+    storage.accounts.create('hana', 'a good password', 'admin', 1000);
+    storage.accounts.create('ivan', 'a good password', 'limited', 2000);
+    expect(storage.accounts.list()).toEqual([
+      { username: 'hana', role: 'admin', createdAt: 1000 },
+      { username: 'ivan', role: 'limited', createdAt: 2000 },
+    ]);
+    expect(storage.accounts.get('ivan')).toEqual({ username: 'ivan', role: 'limited', createdAt: 2000 });
+    expect(storage.accounts.exists('hana')).toBe(true);
+    expect(storage.accounts.exists('nobody')).toBe(false);
+    expect(storage.accounts.countWithRole('admin')).toBe(1);
+    expect(storage.accounts.countWithRole('user')).toBe(0);
+  });
+
   it('applies SASLprep to new passwords and refuses short ones', () => {
     expect(preparePassword('I\u00ADX sh')).toEqual({ ok: false, reason: 'the password must be at least 8 characters long' });
     expect(preparePassword('pass\u00A0word long')).toEqual({ ok: true, prepared: 'pass word long' });
