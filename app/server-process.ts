@@ -8,6 +8,7 @@ import type { ControlResult, RequestName } from '../server/control/contract.js';
 import { parseWorkerMessage, type WorkerEvent, type WorkerRequest } from '../server/control/ipc-transport.js';
 import { defaultRestartPolicy, restartPolicy, type RestartPolicyOptions } from './restart-policy.js';
 import type { ServerState } from './server-state.js';
+import { serverV8Flags } from '../server/node-flags.js';
 
 export interface ServerProcessOptions {
   /** dist/server/worker.js */
@@ -113,6 +114,9 @@ export class ServerProcess {
     const child = utilityProcess.fork(this.options.workerPath, ['--data', this.options.dataDir], {
       serviceName: 'Hearth server',
       stdio: 'inherit',
+      // V8's flags for the server (server/node-flags.ts: a young generation of 1 MiB semi-spaces,
+      // not 16). Node's own --v8-pool-size is left out: Electron makes the V8 platform itself.
+      execArgv: [...serverV8Flags],
     });
     this.child = child;
     this.startedAt = this.now();

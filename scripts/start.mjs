@@ -70,8 +70,8 @@ async function main(argv) {
     return;
   }
   if (!forceHeadless) process.stdout.write(`Starting Hearth without the desktop app: ${reason}. The admin page opens in a browser instead.\n`);
-  // Node is started by name here, so with the flags bin/hearth gives itself when it runs as a
-  // program (server/node-flags.ts; dist/ is there, npm run headless has just built it).
+  // bin/hearth runs as Node's script here, not as a program, so the flags it would give itself
+  // come from server/node-flags.ts (dist/ is there: npm run headless has just built it).
   const { serverNodeFlags } = await import(pathToFileURL(join(root, 'dist', 'server', 'node-flags.js')).href);
   run(process.execPath, [...serverNodeFlags, join(root, 'bin', 'hearth'), 'serve', ...rest]);
 }

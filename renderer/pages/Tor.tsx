@@ -2,11 +2,11 @@
 // tor's progress connecting to the Tor network and its health (live, from the `tor` event), the
 // onion address with a copy button and a QR code, advertising and the federation policy, and
 // the key: a backup to download, and a new address after a warning.
-import QRCode from 'qrcode';
-import { useEffect, useId, useState } from 'react';
+import { useId, useState } from 'react';
 import type { TorFederationPolicy, TorStatus } from '../../server/control/contract';
 import { useAction, useApi, useEvent, useRequest } from '../src/api';
 import { Alert, Button, CopyField, Dialog, Loading, PageTitle } from '../src/components';
+import { useQrCode } from '../src/qr-code';
 
 const federationChoices: Array<{ value: TorFederationPolicy; title: string; text: string }> = [
   {
@@ -155,25 +155,6 @@ function Health({ status }: { status: TorStatus }) {
       )}
     </section>
   );
-}
-
-/** An SVG QR code as a data: URL (the CSP allows data: images, nothing inline). */
-function useQrCode(text: string): string | undefined {
-  const [url, setUrl] = useState<string | undefined>();
-  useEffect(() => {
-    let current = true;
-    QRCode.toString(text, { type: 'svg', errorCorrectionLevel: 'M', margin: 2, color: { dark: '#000000', light: '#ffffff' } })
-      .then((svg) => {
-        if (current) setUrl(`data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`);
-      })
-      .catch(() => {
-        if (current) setUrl(undefined);
-      });
-    return () => {
-      current = false;
-    };
-  }, [text]);
-  return url;
 }
 
 function Address({ status, domain }: { status: TorStatus; domain: string | undefined }) {

@@ -3,6 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ServerProcess } from '../../app/server-process.js';
 import type { ServerState } from '../../app/server-state.js';
+import { serverV8Flags } from '../../server/node-flags.js';
 import { fake, resetFakeElectron } from './fake-electron.js';
 import { status } from './fixtures.js';
 
@@ -34,6 +35,12 @@ describe('the server process', () => {
     expect(supervisor.state).toEqual({ phase: 'starting' });
     ready();
     expect(supervisor.state).toEqual({ phase: 'running', status: status() });
+  });
+
+  it('starts the worker with the V8 flags of every Hearth server', () => {
+    supervisor.start();
+    expect(worker().options).toMatchObject({ execArgv: ['--max-semi-space-size=1'] });
+    expect((worker().options as { execArgv: string[] }).execArgv).toEqual([...serverV8Flags]);
   });
 
   it('relays a request and resolves with the matching response', async () => {
