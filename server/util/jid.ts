@@ -162,7 +162,13 @@ export function prepareDomainpart(s: string): string | undefined {
   if (/^[0-9]+$/.test(asciiLabels[asciiLabels.length - 1]!)) return undefined;
 
   // Only A-labels are converted back: domainToUnicode on "123" would parse it as an IPv4 number.
-  const result = asciiLabels.map((l) => (l.startsWith('xn--') ? domainToUnicode(l) : l)).join('.');
+  const unicodeLabels = asciiLabels.map((l) => (l.startsWith('xn--') ? domainToUnicode(l) : l));
+  // A prepared domainpart must prepare to itself (the fuzzer found A-labels whose Unicode form
+  // does not convert back to them): refuse a label that does not make the round trip.
+  for (const [i, label] of unicodeLabels.entries()) {
+    if (label !== label.toLowerCase().normalize('NFC') || labelToASCII(label) !== asciiLabels[i]) return undefined;
+  }
+  const result = unicodeLabels.join('.');
   return byteLength(result) > MAX_PART_BYTES ? undefined : result;
 }
 
