@@ -12,15 +12,5 @@ export function formatDate(ms: number): string {
   return new Date(ms).toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
 }
 
-/** Bytes in powers of 1024, as file managers count them: "512 bytes", "1.5 MB", "10 GB". */
-export function formatBytes(bytes: number): string {
-  const units = ['bytes', 'KB', 'MB', 'GB', 'TB', 'PB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  if (unit === 0) return `${bytes} ${bytes === 1 ? 'byte' : 'bytes'}`;
-  return `${Number(value.toFixed(value < 10 ? 1 : 0))} ${units[unit]}`;
-}
+/** Bytes in powers of 1024, as file managers count them (the server's own wording in its messages). */
+export { describeBytes as formatBytes } from '../../server/util/units';

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { parseConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { Settings, SettingsChange } from './contract.js';
+import { syncDirectory } from '../util/sync-directory.js';
 
 type RawConfig = Record<string, unknown>;
 
@@ -83,18 +84,4 @@ export function saveConfigFile(file: string, raw: RawConfig, dataDir: string): S
     return { ok: false, error: `could not save ${file}: ${(error as Error).message}` };
   }
   return { ok: true, config: parsed.config };
-}
-
-function syncDirectory(dir: string): void {
-  // Makes the rename itself durable; not every platform lets a directory be opened for this.
-  try {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // best effort
-  }
 }

@@ -4,10 +4,11 @@
 // from slot ids alone, checked against their exact shape: nothing a client sends is joined
 // into a path.
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { syncDirectory } from '../../util/sync-directory.js';
 
 /** 32 random bytes in base64url (RFC 4648 §5): 43 characters, unguessable, safe in URLs and file names. */
 export const slotIdPattern = /^[A-Za-z0-9_-]{43}$/;
@@ -122,19 +123,5 @@ export class UploadFileStore {
   /** Ids of the files on disk (anything else in the directory is not ours and stays). */
   storedIds(): string[] {
     return readdirSync(this.dir).filter(isSlotId);
-  }
-}
-
-function syncDirectory(dir: string): void {
-  // Makes the rename durable; not every platform lets a directory be opened for this.
-  try {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // best effort
   }
 }
