@@ -3,9 +3,12 @@
 // management (XEP-0198) sends messages as fast as it can while the server is killed at a random
 // moment, then the server restarts on the same data directory, and every message whose ack the
 // sender received must be in the recipient's archive (XEP-0313) and, when she was offline, come
-// to her from offline storage (XEP-0160). Three rounds, with the recipient offline and online.
+// to her from offline storage (XEP-0160). Meanwhile bob uploads files (XEP-0363): every PUT the
+// server answered 201 must be downloadable, byte for byte, after the restart. Three rounds, with
+// the recipient offline and online.
 import type { Client, Element } from '@xmpp/client';
 import Database from 'better-sqlite3';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +17,8 @@ import { openDatabase } from '../../server/core/storage/database.js';
 import { databasePath } from '../../server/core/storage/index.js';
 import { migrations } from '../../server/core/storage/migrations.js';
 import { runCli, serve, writeTestConfigFile, type ServeProcess } from '../support/cli.js';
-import { connectClient, stopQuietly, xml } from '../support/server.js';
+import { https, putFile, requestSlot } from '../support/http-upload.js';
+import { connectClient, domain, stopQuietly, xml } from '../support/server.js';
 import { record, settle } from '../support/stanzas.js';
 
 const password = 'a good password';
@@ -74,10 +78,43 @@ async function archivedIds(alice: Client): Promise<Set<string>> {
   throw new Error('the archive did not end after 100 pages');
 }
 
+interface Upload {
+  /** The GET URL the slot gave, with the HTTPS port of the server that was killed. */
+  get: string;
+  body: Buffer;
+}
+
 interface Round {
   sent: string[];
   /** Messages whose XEP-0198 ack bob received before the server died. */
   acked: Set<string>;
+  /** Files whose PUT the server answered 201 before it died. */
+  uploaded: Upload[];
+}
+
+/**
+ * Bob uploads files one after another until the server dies: a slot over XMPP, then the PUT.
+ * Sizes from 64 KiB to 2 MiB, so that the kill often lands in the middle of a PUT (which was
+ * never acknowledged, so nothing is asked of it). Resolves with the uploads answered 201.
+ */
+async function uploadUntilDead(bob: Client, died: Promise<unknown>): Promise<Upload[]> {
+  const uploaded: Upload[] = [];
+  // A request the dead server never answers would otherwise wait for its own timeout.
+  const dead = died.then(() => {
+    throw new Error('the server died');
+  });
+  dead.catch(() => {});
+  for (let n = 0; ; n++) {
+    const body = randomBytes(65_536 + Math.floor(random() * 2_031_616));
+    try {
+      const slot = await Promise.race([requestSlot(bob, `upload.${domain}`, { filename: `photo-${n}.jpg`, size: body.length, 'content-type': 'image/jpeg' }), dead]);
+      const answer = await Promise.race([putFile(slot, body, 'image/jpeg'), dead]);
+      if (answer.status === 201) uploaded.push({ get: slot.get, body });
+    } catch {
+      // The server died under the slot request or the PUT: that upload was never acknowledged.
+      return uploaded;
+    }
+  }
 }
 
 /**
@@ -104,6 +141,7 @@ async function sendUntilKilled(victim: ServeProcess, round: number, aliceOnline:
     victim.child.kill('SIGKILL');
   }, killAfterMs);
   const sent: string[] = [];
+  const uploading = uploadUntilDead(bob, victim.exited);
   try {
     for (let n = 0; !killed; n++) {
       const id = `r${round}-m${n}`;
@@ -112,51 +150,71 @@ async function sendUntilKilled(victim: ServeProcess, round: number, aliceOnline:
       await sleep(2 + Math.floor(random() * 6));
     }
     await victim.exited;
+    return { sent, acked, uploaded: await uploading };
   } finally {
     clearTimeout(kill);
     await Promise.all([stopQuietly(bob), alice ? stopQuietly(alice) : undefined]);
   }
-  return { sent, acked };
 }
 
-/**
- * What the server acknowledges and must keep across a kill, each checked after the restart.
- * Messages are the first kind; an HTTP upload answered 201 (XEP-0363, server/modules/http-upload)
- * is the next: a probe that PUTs files during the traffic and GETs every 201 after the restart
- * belongs in this list.
- */
+/** What a check of one kind sees after the restart. */
+interface AfterRestart {
+  server: ServeProcess;
+  alice: Client;
+  /** Ids of bob's messages that came to alice from offline storage when she signed in. */
+  offline: Set<string>;
+  aliceWasOnline: boolean;
+}
+
+/** What the server acknowledges and must keep across a kill, each checked after the restart. */
 interface AcknowledgedKind {
   name: string;
   /** What the server confirmed but cannot give back after the restart. */
-  lost(round: Round, alice: Client, offline: Set<string>, aliceWasOnline: boolean): Promise<string[]>;
+  lost(round: Round, after: AfterRestart): Promise<string[]>;
 }
 
 const acknowledgedKinds: AcknowledgedKind[] = [
   {
     name: 'messages in the archive',
-    async lost(round, alice) {
+    async lost(round, { alice }) {
       const archived = await archivedIds(alice);
       return [...round.acked].filter((id) => !archived.has(id));
     },
   },
   {
     name: 'messages in offline storage',
-    async lost(round, _alice, offline, aliceWasOnline) {
+    async lost(round, { offline, aliceWasOnline }) {
       // Delivered live when she was online: then only the archive has to keep them.
       return aliceWasOnline ? [] : [...round.acked].filter((id) => !offline.has(id));
     },
   },
+  {
+    name: 'uploads answered 201',
+    async lost(round, { server }) {
+      const lost: string[] = [];
+      for (const upload of round.uploaded) {
+        // Same URL, but the restarted server listens on a new ephemeral port.
+        const url = new URL(upload.get);
+        url.port = String(server.ports.https);
+        const answer = await https(url.href);
+        if (answer.status !== 200 || !answer.body.equals(upload.body)) lost.push(`${url.pathname} (HTTP ${answer.status}, ${answer.body.length} of ${upload.body.length} bytes)`);
+      }
+      return lost;
+    },
+  },
 ];
 
-it('keeps every message it acknowledged when killed with SIGKILL in the middle of traffic', async () => {
+it('keeps every message and upload it acknowledged when killed with SIGKILL in the middle of traffic', async () => {
   console.log(`durability seed ${seed} (HEARTH_DURABILITY_SEED=${seed} repeats these kill times)`);
   let server = await serve(['--config', configFile]);
   try {
+    let uploads = 0;
     for (const [round, aliceOnline] of [[1, false], [2, true], [3, false]] as const) {
       const result = await sendUntilKilled(server, round, aliceOnline);
       // The kill came in the middle of the traffic: the server had acknowledged some of it.
       expect(result.acked.size, `round ${round}`).toBeGreaterThan(0);
-      console.log(`round ${round}: ${result.sent.length} sent, ${result.acked.size} acknowledged before the kill; alice ${aliceOnline ? 'online' : 'offline'}`);
+      uploads += result.uploaded.length;
+      console.log(`round ${round}: ${result.sent.length} sent, ${result.acked.size} acknowledged, ${result.uploaded.length} uploads answered 201 before the kill; alice ${aliceOnline ? 'online' : 'offline'}`);
 
       server = await serve(['--config', configFile]);
       const alice = connectClient(server.ports.c2s!, 'alice', { password });
@@ -168,10 +226,13 @@ it('keeps every message it acknowledged when killed with SIGKILL in the middle o
       const offline = new Set(fromOffline.stanzas.map((s) => s.attrs.id!).filter(Boolean));
       fromOffline.stop();
       for (const kind of acknowledgedKinds) {
-        expect(await kind.lost(result, alice, offline, aliceOnline), `${kind.name}, round ${round} (${result.acked.size} of ${result.sent.length} acknowledged)`).toEqual([]);
+        expect(await kind.lost(result, { server, alice, offline, aliceWasOnline: aliceOnline }), `${kind.name}, round ${round} (${result.acked.size} of ${result.sent.length} acknowledged)`).toEqual([]);
       }
       await stopQuietly(alice);
     }
+    // Kills come at 0.3 s or later and a small upload takes a few tens of milliseconds: some
+    // uploads were acknowledged, so the check above had files to look for.
+    expect(uploads).toBeGreaterThan(0);
   } finally {
     server.child.kill('SIGTERM');
     await server.exited;
