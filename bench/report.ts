@@ -44,6 +44,7 @@ const definitions: Record<string, FigureDefinition> = {
   'login.p99': { label: 'Login latency p99', unit: 'ms', better: 'lower', decimals: 1 },
   'login.failures': { label: 'Failed logins', unit: '', better: 'zero', decimals: 0 },
   'idle.kibPerSession': { label: 'Memory per idle session', unit: 'KiB', better: 'lower', decimals: 1 },
+  'idle.growth': { label: 'Memory per session, largest count / next (at most 1: linear)', unit: 'x', better: 'lower', decimals: 2 },
   'messages.rate': { label: '1:1 messages per second', unit: '/s', better: 'higher', decimals: 0 },
   'messages.p50': { label: '1:1 latency p50, saturated', unit: 'ms', better: 'lower', decimals: 1 },
   'messages.p99': { label: '1:1 latency p99, saturated', unit: 'ms', better: 'lower', decimals: 1 },
@@ -51,6 +52,7 @@ const definitions: Record<string, FigureDefinition> = {
   'messages.fixed.p99': { label: '1:1 latency p99 at a fixed rate', unit: 'ms', better: 'lower', decimals: 2 },
   'messages.lost': { label: '1:1 messages lost', unit: '', better: 'zero', decimals: 0 },
   'messages.cpuPer1000': { label: 'Server CPU per 1,000 messages', unit: 's', better: 'lower', decimals: 3 },
+  'messages.cpuGrowth': { label: 'CPU per message at a fixed rate / at half of it (at most 1: linear)', unit: 'x', better: 'lower', decimals: 2 },
   'groupchat.rate': { label: 'Group chat deliveries per second', unit: '/s', better: 'higher', decimals: 0 },
   'groupchat.p50': { label: 'Group chat delivery latency p50', unit: 'ms', better: 'lower', decimals: 1 },
   'groupchat.p99': { label: 'Group chat delivery latency p99', unit: 'ms', better: 'lower', decimals: 1 },
@@ -183,7 +185,7 @@ export function markdown(report: BenchReport): string {
 export function sizesLine(options: BenchOptions): string {
   return (
     `Sizes: ${options.logins} logins, ${options.loginConcurrency} at a time; idle readings at ${options.idle.join(', ')} sessions; ` +
-    `${options.messages.toLocaleString('en')} messages over ${options.pairs} pairs with ${options.window} in flight per pair, then ${options.rate} msg/s for ${options.rateSeconds} s; ` +
+    `${options.messages.toLocaleString('en')} messages over ${options.pairs} pairs with ${options.window} in flight per pair, then ${options.rate / 2} and ${options.rate} msg/s for ${options.rateSeconds} s each; ` +
     `${options.roomMessages.toLocaleString('en')} messages to a room of ${options.occupants} from ${options.roomSenders} senders; ` +
     `${options.archive.toLocaleString('en')} archived messages from ${options.archiveContacts} contacts, ${options.queries} queries of each kind. ` +
     `Sessions ${options.streamManagement ? 'enable' : 'do not enable'} stream management; the login scenario's do not. ` +

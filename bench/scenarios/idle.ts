@@ -36,7 +36,24 @@ export async function idleScenario(context: ScenarioContext, options: IdleOption
     await closeAll(sessions);
   }
   result.figures['idle.kibPerSession'] = kibPerSession(readings);
+  const growth = memoryGrowth(readings);
+  if (Number.isFinite(growth)) result.figures['idle.growth'] = growth;
   return result;
+}
+
+/**
+ * Whether memory grows at most linearly with the sessions (issue 12): the RSS above the
+ * server alone, per session, at the largest count divided by the same at the next count. At most
+ * 1 is linear (or better: one-time costs spread over more sessions); above 1, each session costs
+ * more the more there are. NaN without a reading at 0 and two counts above it.
+ */
+export function memoryGrowth(readings: ReadonlyArray<{ sessions: number; rssKiB: number }>): number {
+  const alone = readings.find((r) => r.sessions === 0);
+  const loaded = readings.filter((r) => r.sessions > 0);
+  if (!alone || loaded.length < 2) return Number.NaN;
+  const [next, largest] = loaded.slice(-2) as [{ sessions: number; rssKiB: number }, { sessions: number; rssKiB: number }];
+  const perSession = (r: { sessions: number; rssKiB: number }) => (r.rssKiB - alone.rssKiB) / r.sessions;
+  return perSession(largest) / perSession(next);
 }
 
 /**

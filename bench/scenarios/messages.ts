@@ -1,6 +1,7 @@
 // One-to-one messages between online pairs: first as fast as the server goes (each pair keeps a
-// window in flight), then at a fixed rate for latency under the same load on every server.
-// Every message must arrive exactly once; the server's CPU time per 1,000 messages is the cost.
+// window in flight), then at half a fixed rate and at that rate, for latency under the same load
+// on every server and for how the CPU cost grows when the rate doubles. Every message must arrive
+// exactly once; the server's CPU time per 1,000 messages is the cost.
 import { DeliveryLedger } from '../stats.js';
 import { closeAll, connectAll, startPhase, type ScenarioContext } from './context.js';
 import { emptyResult, type ScenarioResult } from './result.js';
@@ -48,15 +49,25 @@ export async function messagesScenario(context: ScenarioContext, options: Messag
     describeLosses(result, 'saturated', saturated, run.errors);
 
     if (options.rate > 0) {
-      const steady = new DeliveryLedger();
-      const fixedPhase = startPhase(context.pid);
-      const fixedRun = await fixedRate(flows, { rate: options.rate, seconds: options.rateSeconds, prefix: 'b', ledger: steady, stallMs: options.stallMs });
-      result.phases[`fixed rate ${options.rate}/s`] = fixedPhase.stop();
-      const steadyLatency = steady.latencies.summary();
-      result.figures['messages.fixed.p50'] = steadyLatency.p50;
-      result.figures['messages.fixed.p99'] = steadyLatency.p99;
-      lost += steady.lost + steady.duplicates;
-      describeLosses(result, 'fixed rate', steady, fixedRun.errors);
+      // Half the rate first, then the rate: CPU per message should not rise when the rate doubles.
+      const cpuPer1000: number[] = [];
+      for (const [rate, prefix] of [[options.rate / 2, 'h'], [options.rate, 'b']] as const) {
+        const steady = new DeliveryLedger();
+        const fixedPhase = startPhase(context.pid);
+        const fixedRun = await fixedRate(flows, { rate, seconds: options.rateSeconds, prefix, ledger: steady, stallMs: options.stallMs });
+        const fixedCost = fixedPhase.stop();
+        result.phases[`fixed rate ${rate}/s`] = fixedCost;
+        cpuPer1000.push(fixedCost.serverCpuSeconds / (Math.max(1, steady.delivered) / 1000));
+        lost += steady.lost + steady.duplicates;
+        describeLosses(result, `fixed rate ${rate}/s`, steady, fixedRun.errors);
+        if (rate === options.rate) {
+          const steadyLatency = steady.latencies.summary();
+          result.figures['messages.fixed.p50'] = steadyLatency.p50;
+          result.figures['messages.fixed.p99'] = steadyLatency.p99;
+        }
+      }
+      // Without a server process to read (tests), there is no CPU time, and no growth to report.
+      if (context.pid !== undefined && cpuPer1000[0]! > 0) result.figures['messages.cpuGrowth'] = cpuPer1000[1]! / cpuPer1000[0]!;
     }
     result.figures['messages.lost'] = lost;
   } finally {

@@ -59,7 +59,7 @@ export async function startHearth(setup: ServerSetup): Promise<BenchServer> {
   createAccounts(parsed.config.dataDir, parsed.config.auth.scramIterations, setup.usernames, setup.password);
 
   // The same flags as `hearth serve` (server/node-flags.ts), so the benchmark measures what users run.
-  const nodeArgs = [...serverNodeFlags, ...(setup.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${setup.profileDir}`] : [])];
+  const nodeArgs = [...serverNodeFlags, ...(process.env.BENCH_HEARTH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), ...(setup.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${setup.profileDir}`] : [])];
   const child = spawn(process.execPath, [...nodeArgs, entry, configFile], { stdio: ['ignore', 'pipe', 'pipe'], cwd: setup.dir });
   let log = '';
   child.stderr.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-50_000)));

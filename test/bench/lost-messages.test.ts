@@ -44,7 +44,7 @@ describe('the messages scenario against Hearth', () => {
       pairs: 2,
       messages: 0,
       window: 1,
-      // The fixed-rate phase keeps sending to the receiver after it is gone.
+      // The fixed-rate phases (100/s, then 200/s) keep sending to the receiver after it is gone.
       rate: 200,
       rateSeconds: 1,
       stallMs: 1500,
@@ -52,6 +52,8 @@ describe('the messages scenario against Hearth', () => {
       onReady: ({ receivers }) => setTimeout(() => receivers[0]!.destroy(), 300),
     });
     expect(result.figures['messages.lost']).toBeGreaterThan(0);
-    expect(result.notes.join('\n')).toMatch(/fixed rate: \d+ of 200 deliveries lost \(e\.g\. b0\./);
+    const notes = result.notes.join('\n');
+    expect(notes).toMatch(/fixed rate 100\/s: \d+ of 100 deliveries lost \(e\.g\. h0\./);
+    expect(notes).toMatch(/fixed rate 200\/s: \d+ of 200 deliveries lost \(e\.g\. b0\./);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fullSizes, parseOptions, smokeSizes, UsageError } from '../../bench/options.js';
 import { markdown, rows, textTable, type BenchReport } from '../../bench/report.js';
-import { kibPerSession } from '../../bench/scenarios/idle.js';
+import { kibPerSession, memoryGrowth } from '../../bench/scenarios/idle.js';
 
 function report(hearth: Record<string, number>, prosody: Record<string, number>): BenchReport {
   return {
@@ -47,6 +47,16 @@ describe('memory per idle session', () => {
   it('is the slope between the two largest readings', () => {
     expect(kibPerSession([{ sessions: 0, rssKiB: 50_000 }, { sessions: 1000, rssKiB: 90_000 }, { sessions: 5000, rssKiB: 250_000 }])).toBe(40);
     expect(kibPerSession([{ sessions: 0, rssKiB: 1 }])).toBeNaN();
+  });
+
+  it('grows linearly when each session costs as much at 5,000 as at 1,000 above the server alone', () => {
+    // 40 KiB a session at both counts: linear.
+    expect(memoryGrowth([{ sessions: 0, rssKiB: 50_000 }, { sessions: 1000, rssKiB: 90_000 }, { sessions: 5000, rssKiB: 250_000 }])).toBe(1);
+    // 40 KiB a session at 1,000, 60 at 5,000: each session costs more the more there are.
+    expect(memoryGrowth([{ sessions: 0, rssKiB: 50_000 }, { sessions: 1000, rssKiB: 90_000 }, { sessions: 5000, rssKiB: 350_000 }])).toBe(1.5);
+    // Without the server alone, or with one count above it, there is nothing to compare.
+    expect(memoryGrowth([{ sessions: 1000, rssKiB: 90_000 }, { sessions: 5000, rssKiB: 250_000 }])).toBeNaN();
+    expect(memoryGrowth([{ sessions: 0, rssKiB: 50_000 }, { sessions: 1000, rssKiB: 90_000 }])).toBeNaN();
   });
 });
 
