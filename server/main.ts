@@ -315,7 +315,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     void tor.start();
     const lanDiscovery = setupLanDiscovery({ config, log: log.child('mdns') });
     const portOf = (name: string) => listeners.find((l) => l.name === name)?.port ?? 0;
-    lanDiscovery.start({ c2s: portOf('c2s'), https: portOf('https') });
+    await lanDiscovery.start({ c2s: portOf('c2s'), https: portOf('https') });
     // Not awaited either: with portMapping.enabled the router is asked now, and renewals follow on their own.
     void portMapping.start();
     events.fire('server-started', { domain: config.domain, listeners });

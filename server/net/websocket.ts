@@ -6,7 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { TLSSocket } from 'node:tls';
 import { Element } from 'ltx';
-import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { RawData, WebSocket, WebSocketServer } from 'ws';
 import { StreamError } from '../util/errors.js';
 import { NS } from '../util/namespaces.js';
 import { ByteRateLimit } from './byte-rate-limit.js';
@@ -40,21 +40,36 @@ export interface WebSocketOptions {
 
 /** Serves the endpoint on `routes` and hands each accepted connection to `accept`; returns the undo. */
 export function attachWebSocket(routes: HttpRoutes, accept: (transport: StreamTransport) => void, options: WebSocketOptions): () => void {
-  const server = new WebSocketServer({
-    noServer: true,
-    // A message is one element (RFC 7395 §3.3.2), so nothing larger than a stanza is ever needed;
-    // ws refuses a longer frame from its header (close code 1009) before buffering it.
-    maxPayload: options.limits.maxStanzaBytes,
-    perMessageDeflate: false,
-    clientTracking: false,
-    handleProtocols: () => subprotocol,
-  });
+  // `ws` (with the zlib and HTTP code under it) is loaded by the first WebSocket client, not at
+  // start: most families' apps use TCP, and a Pi has the memory for other things (issue 12).
+  let server: Promise<WebSocketServer> | undefined;
+  const webSocketServer = () =>
+    (server ??= import('ws').then(
+      ({ WebSocketServer }) =>
+        new WebSocketServer({
+          noServer: true,
+          // A message is one element (RFC 7395 §3.3.2), so nothing larger than a stanza is ever
+          // needed; ws refuses a longer frame from its header (close code 1009) before buffering it.
+          maxPayload: options.limits.maxStanzaBytes,
+          perMessageDeflate: false,
+          clientTracking: false,
+          handleProtocols: () => subprotocol,
+        }),
+    ));
   const removeUpgrade = routes.addUpgrade(options.path, (request, socket, head) => {
     if (!offersSubprotocol(request)) {
       // RFC 7395 §3.1: a connection without the xmpp subprotocol would not be XMPP at all.
       return refuseHandshake(socket, 400, `this endpoint speaks only the "${subprotocol}" WebSocket subprotocol (RFC 7395)`);
     }
-    server.handleUpgrade(request, socket, head, (ws) => accept(new WebSocketTransport(ws, request, options)));
+    webSocketServer().then(
+      (ws) => {
+        // The client may have gone while ws was loading.
+        if (socket.destroyed) return;
+        ws.handleUpgrade(request, socket, head, (connection) => accept(new WebSocketTransport(connection, request, options)));
+      },
+      // Only if the installation lost the ws package: the client gets a closed connection, not a hang.
+      () => socket.destroy(),
+    );
   });
   // A plain GET (a person opening the address in a browser) learns what the address is for.
   const removeRoute = routes.add({
@@ -67,7 +82,7 @@ export function attachWebSocket(routes: HttpRoutes, accept: (transport: StreamTr
   return () => {
     removeUpgrade();
     removeRoute();
-    server.close();
+    void server?.then((ws) => ws.close());
   };
 }
 

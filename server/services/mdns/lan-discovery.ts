@@ -4,7 +4,7 @@
 // any DNS. Phones' chat apps do not browse for servers; the dashboard and the invitation page show
 // the LAN address, port and certificate fingerprint for them. The announcements are withdrawn
 // (goodbye packets, TTL 0, RFC 6762 §10.1) when Hearth stops.
-import { Bonjour, type Service } from 'bonjour-service';
+import type { Bonjour, Service } from 'bonjour-service';
 import type { Config } from '../../config/schema.js';
 import { isLoopbackBind, lanHostName } from '../../net/lan.js';
 import type { Logger } from '../../util/log.js';
@@ -22,8 +22,11 @@ export interface LanDiscoveryOptions {
 export interface LanDiscovery {
   /** The .local name announced, while announcing. */
   readonly announcedName: string | undefined;
-  /** Publishes the services for the ports the server really listens on. */
-  start(ports: { c2s: number; https: number }): void;
+  /**
+   * Publishes the services for the ports the server really listens on. bonjour-service (and the
+   * multicast DNS packages under it, 1 MiB of heap) is loaded only when announcing is on.
+   */
+  start(ports: { c2s: number; https: number }): Promise<void>;
   /** Withdraws them and closes the multicast socket. */
   close(): Promise<void>;
 }
@@ -49,13 +52,14 @@ export function setupLanDiscovery(options: LanDiscoveryOptions): LanDiscovery {
       return announcedName;
     },
 
-    start(ports) {
+    async start(ports) {
       const off = lanDiscoveryOff(config);
       if (off) {
         log.debug(`not announced on the local network: ${off}`);
         return;
       }
       const host = lanHostName(options.hostName);
+      const { Bonjour } = await import('bonjour-service');
       // Socket errors carry addresses; the code is enough to act on (logs never hold IP addresses).
       bonjour = new Bonjour({}, (error: NodeJS.ErrnoException) => log.warn(`local network announcements failed (${error.code ?? error.name})`));
       const label = host.slice(0, -'.local'.length);

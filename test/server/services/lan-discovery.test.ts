@@ -24,7 +24,7 @@ describe('when LAN discovery stays quiet', () => {
   it('announces nothing when the server listens on this computer only', async () => {
     expect(lanDiscoveryOff({ bind: '127.0.0.1', mdns: { enabled: true } })).toMatch(/this computer only/);
     const discovery = setupLanDiscovery({ config: { domain: 'localhost', bind: '127.0.0.1', mdns: { enabled: true } }, log: silentLogger });
-    discovery.start({ c2s: 5222, https: 5281 });
+    await discovery.start({ c2s: 5222, https: 5281 });
     expect(discovery.announcedName).toBeUndefined();
     await discovery.close();
   });
