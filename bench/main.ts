@@ -17,6 +17,7 @@ import { groupchatScenario } from './scenarios/groupchat.js';
 import { idleScenario } from './scenarios/idle.js';
 import { loginScenario } from './scenarios/login.js';
 import { messagesScenario } from './scenarios/messages.js';
+import { measureTlsFloor } from './scenarios/tls-floor.js';
 import type { ScenarioResult } from './scenarios/result.js';
 import type { BenchServer, ServerSetup } from './servers/bench-server.js';
 import { startHearth } from './servers/hearth.js';
@@ -177,6 +178,25 @@ export async function main(argv: string[]): Promise<number> {
       };
       report.servers.push(await benchServer(name, setup, options, accounts, ca, (server) => (current = server)));
       current = undefined;
+    }
+    const hearthRun = report.servers.find((server) => server.name === 'Hearth');
+    if (hearthRun && options.scenarios.includes('idle')) {
+      // Beside Hearth's idle figures: plain Node holding as many TLS connections (what holds them back).
+      progress('== Node and TLS alone: idle');
+      try {
+        const floor = await measureTlsFloor({
+          certFile: pki.certFile,
+          keyFile: pki.keyFile,
+          ca,
+          sizes: options.idle,
+          localAddresses: Array.from({ length: options.sources }, (_, i) => `127.0.0.${i + 1}`),
+          settleMs: options.settle,
+        });
+        for (const [key, value] of Object.entries(floor)) if (key.startsWith('floor.rss.')) progress(`  ${key.slice('floor.rss.'.length)} TLS connections: RSS ${value.toFixed(1)} MiB`);
+        Object.assign(hearthRun.figures, floor);
+      } catch (error) {
+        hearthRun.scenarios.idle?.notes.push(`the Node and TLS floor could not be measured: ${(error as Error).message}`);
+      }
     }
 
     report.loadAtEnd = loadAverage();

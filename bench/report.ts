@@ -28,8 +28,11 @@ export interface BenchReport {
   servers: ServerRun[];
 }
 
-/** How to read a figure: 'info' figures are about the harness, not the servers (no ratio). */
-export type Better = 'higher' | 'lower' | 'zero' | 'info';
+/**
+ * How to read a figure: 'info' figures are about the harness, not the servers, and 'floor' ones
+ * about plain Node under Hearth (bench/scenarios/tls-floor.ts); neither has a ratio.
+ */
+export type Better = 'higher' | 'lower' | 'zero' | 'info' | 'floor';
 
 export interface FigureDefinition {
   label: string;
@@ -45,6 +48,7 @@ const definitions: Record<string, FigureDefinition> = {
   'login.failures': { label: 'Failed logins', unit: '', better: 'zero', decimals: 0 },
   'idle.kibPerSession': { label: 'Memory per idle session', unit: 'KiB', better: 'lower', decimals: 1 },
   'idle.growth': { label: 'Memory per session, largest count / next (at most 1: linear)', unit: 'x', better: 'lower', decimals: 2 },
+  'floor.kibPerConnection': { label: 'Node and TLS alone: memory per connection', unit: 'KiB', better: 'floor', decimals: 1 },
   'messages.rate': { label: '1:1 messages per second', unit: '/s', better: 'higher', decimals: 0 },
   'messages.p50': { label: '1:1 latency p50, saturated', unit: 'ms', better: 'lower', decimals: 1 },
   'messages.p99': { label: '1:1 latency p99, saturated', unit: 'ms', better: 'lower', decimals: 1 },
@@ -74,6 +78,8 @@ const definitions: Record<string, FigureDefinition> = {
 export function describeFigure(key: string, options?: Pick<BenchOptions, 'rate' | 'archive' | 'occupants'>): FigureDefinition {
   const rss = /^idle\.rss\.(\d+)$/.exec(key);
   if (rss) return { label: `Server RSS with ${Number(rss[1]).toLocaleString('en')} idle sessions`, unit: 'MiB', better: 'lower', decimals: 1 };
+  const floor = /^floor\.rss\.(\d+)$/.exec(key);
+  if (floor) return { label: `Node and TLS alone: RSS with ${Number(floor[1]).toLocaleString('en')} TLS connections`, unit: 'MiB', better: 'floor', decimals: 1 };
   const known = definitions[key];
   if (!known) return { label: key, unit: '', better: 'lower', decimals: 2 };
   if (!options) return known;
@@ -100,6 +106,8 @@ export function rows(report: BenchReport): Row[] {
   const order = (key: string) => {
     const rss = /^idle\.rss\.(\d+)$/.exec(key);
     if (rss) return Object.keys(definitions).indexOf('idle.kibPerSession') - 0.5 + Number(rss[1]) / 1e9;
+    const floor = /^floor\.rss\.(\d+)$/.exec(key);
+    if (floor) return Object.keys(definitions).indexOf('floor.kibPerConnection') - 0.5 + Number(floor[1]) / 1e9;
     const index = Object.keys(definitions).indexOf(key);
     return index === -1 ? 1e6 : index;
   };
@@ -130,6 +138,7 @@ function ratioText(row: Row): string {
 function betterText(better: Better): string {
   if (better === 'zero') return 'must be 0';
   if (better === 'info') return 'below 100: not the bottleneck';
+  if (better === 'floor') return "the floor under Hearth's memory";
   return `${better} is better`;
 }
 
@@ -137,7 +146,8 @@ function tableCells(report: BenchReport): { header: string[]; body: string[][] }
   const header = ['Figure', ...report.servers.map((s) => s.name), ...(report.servers.length === 2 ? [`${report.servers[0]!.name}/${report.servers[1]!.name}`] : []), ''];
   const body = rows(report).map((row) => [
     `${row.definition.label}${row.definition.unit ? ` (${row.definition.unit})` : ''}`,
-    ...row.values.map((value) => formatValue(value, row.definition.decimals)),
+    // The floor is measured once, beside Hearth: the other column has nothing missing, just nothing.
+    ...row.values.map((value) => (value === undefined && row.definition.better === 'floor' ? '-' : formatValue(value, row.definition.decimals))),
     ...(report.servers.length === 2 ? [ratioText(row)] : []),
     betterText(row.definition.better),
   ]);

@@ -34,6 +34,14 @@ describe('the results table', () => {
     expect(keys).toEqual(['login.rate', 'idle.rss.0', 'idle.rss.1000', 'idle.rss.5000', 'idle.kibPerSession']);
   });
 
+  it('puts the Node and TLS floor after the idle figures, by connection count, without a ratio', () => {
+    const figures = { 'floor.kibPerConnection': 30, 'floor.rss.1000': 79, 'floor.rss.0': 46, 'idle.growth': 1, 'idle.rss.1000': 110, 'idle.kibPerSession': 40 };
+    const all = rows(report(figures, {}));
+    expect(all.map((r) => r.key)).toEqual(['idle.rss.1000', 'idle.kibPerSession', 'idle.growth', 'floor.rss.0', 'floor.rss.1000', 'floor.kibPerConnection']);
+    expect(all.filter((r) => r.key.startsWith('floor.')).every((r) => r.ratio === undefined)).toBe(true);
+    expect(textTable(report(figures, {}))).toMatch(/Node and TLS alone: RSS with 1,000 TLS connections \(MiB\)\s+79\.0\s+-\s+-\s+the floor under Hearth's memory/);
+  });
+
   it('writes markdown with the machine, the command and the notes', () => {
     const text = markdown(report({ 'messages.rate': 3000 }, { 'messages.rate': 1500 }));
     expect(text).toContain('Command: `npm run bench`');

@@ -39,5 +39,9 @@ describe('npm run bench -- --smoke', () => {
       for (const key of ['login.rate', 'idle.rss.20', 'messages.rate', 'groupchat.rate', 'archive.fillRate', 'archive.latest.p50']) expect(figures[key], `${server.name} ${key}`).toBeGreaterThan(0);
       for (const key of ['login.failures', 'messages.lost', 'groupchat.lost', 'archive.lost']) expect(figures[key], `${server.name} ${key}`).toBe(0);
     }
+    // Beside Hearth's idle readings: plain Node holding as many TLS connections.
+    const hearth = report.servers[0]!.figures;
+    expect(hearth['floor.rss.20']).toBeGreaterThan(0);
+    expect(hearth['floor.rss.20']).toBeLessThan(hearth['idle.rss.20']!);
   });
 });
