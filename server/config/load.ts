@@ -3,9 +3,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { z } from 'zod';
 import { isLoopbackBind } from '../net/lan.js';
 import { prepareDomainpart } from '../util/jid.js';
+import type { Issue } from '../util/schema.js';
 import { configSchema, type Config } from './schema.js';
 
 export type ConfigResult = { ok: true; config: Config; file: string | undefined } | { ok: false; errors: string[] };
@@ -78,7 +78,7 @@ export function parseConfig(
   return { ok: true, config: { ...value, domain, dataDir }, file: context.file };
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+function describeIssue(issue: Issue): string {
   const key = issue.path.length ? issue.path.join('.') : '(top level)';
   if (issue.code === 'unrecognized_keys') {
     const prefix = issue.path.length ? `${issue.path.join('.')}.` : '';

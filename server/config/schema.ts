@@ -1,7 +1,7 @@
 // The configuration file: one JSON object, validated here with defaults and bounds.
 // Every key is documented in README.md; a bad value is reported with the key's full name.
 import { isIP } from 'node:net';
-import { z } from 'zod';
+import { z, type Input, type Output } from '../util/schema.js';
 import { parseHostPort } from '../util/host-port.js';
 import { prepareDomainpart } from '../util/jid.js';
 import { parseGatewayAddress } from '../services/port-mapping/gateway-address.js';
@@ -444,8 +444,8 @@ export const configSchema = z
   })
   .strict();
 
-export type ConfigInput = z.input<typeof configSchema>;
-type ParsedConfig = z.output<typeof configSchema>;
+export type ConfigInput = Input<typeof configSchema>;
+type ParsedConfig = Output<typeof configSchema>;
 
 /** The configuration after defaults are applied and machine-dependent values resolved. */
 export type Config = Omit<ParsedConfig, 'domain' | 'dataDir'> & { domain: string; dataDir: string };

@@ -1,14 +1,14 @@
 // The control API's certificate requests (contract.ts: certs.*): status, a new self-signed
 // certificate, import, and ACME requests with their progress as `certs` events. The service
 // itself is server/services/certs/certificate-service.ts.
-import type { z } from 'zod';
+import type { Output } from '../util/schema.js';
 import type { CertificateService } from '../services/certs/certificate-service.js';
 import type { ControlResult, RequestResults, requestSchemas } from './contract.js';
 import type { ControlEventHub } from './event-hub.js';
 
 type CertsRequest = 'certs.status' | 'certs.selfSigned' | 'certs.import' | 'certs.acme.request' | 'certs.acme.cancel';
 type CertsHandlers = {
-  [N in CertsRequest]: (input: z.output<(typeof requestSchemas)[N]>) => ControlResult<RequestResults[N]> | Promise<ControlResult<RequestResults[N]>>;
+  [N in CertsRequest]: (input: Output<(typeof requestSchemas)[N]>) => ControlResult<RequestResults[N]> | Promise<ControlResult<RequestResults[N]>>;
 };
 
 const ok = <T>(value: T): ControlResult<T> => ({ ok: true, value });

@@ -1,6 +1,6 @@
 // The control API's circle requests (contract.ts: circles.*). They change storage.circles and
 // fire the `circle-*` events; the circles module brings rosters and group chats in step.
-import type { z } from 'zod';
+import type { Output } from '../util/schema.js';
 import type { Config } from '../config/schema.js';
 import type { EventBus } from '../core/event-bus.js';
 import type { EventMap } from '../core/events.js';
@@ -12,7 +12,7 @@ import type { Circle, ControlResult, RequestResults, requestSchemas } from './co
 
 type CircleRequest = 'circles.list' | 'circles.create' | 'circles.rename' | 'circles.delete' | 'circles.addMember' | 'circles.removeMember' | 'circles.setGroupChat';
 type CircleHandlers = {
-  [N in CircleRequest]: (input: z.output<(typeof requestSchemas)[N]>) => ControlResult<RequestResults[N]>;
+  [N in CircleRequest]: (input: Output<(typeof requestSchemas)[N]>) => ControlResult<RequestResults[N]>;
 };
 
 export interface CircleControlContext {

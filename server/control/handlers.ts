@@ -18,6 +18,7 @@ import type { TorService } from '../services/tor/tor-service.js';
 import { StreamError } from '../util/errors.js';
 import { prepareDomainpart, prepareLocalpart } from '../util/jid.js';
 import type { Logger } from '../util/log.js';
+import type { Output } from '../util/schema.js';
 import {
   describeValidationError,
   isRequestName,
@@ -84,7 +85,7 @@ export interface ServerControl extends AdminApi {
   close(): void;
 }
 
-type Input<N extends RequestName> = import('zod').output<(typeof requestSchemas)[N]>;
+type Input<N extends RequestName> = Output<(typeof requestSchemas)[N]>;
 type Handler<N extends RequestName> = (input: Input<N>) => ControlResult<RequestResults[N]> | Promise<ControlResult<RequestResults[N]>>;
 
 const ok = <T>(value: T): ControlResult<T> => ({ ok: true, value });

@@ -1,7 +1,7 @@
 // The control API's invitation requests (contract.ts: invites.*): list them with their links,
 // make account invitations (role, circles, uses, expiry, whose contact, a kept user name),
 // withdraw them. The invites module does the rest when a link is used.
-import type { z } from 'zod';
+import type { Output } from '../util/schema.js';
 import type { Config } from '../config/schema.js';
 import type { Storage } from '../core/storage/index.js';
 import { inviteUnusableReason, type Invite as StoredInvite } from '../core/storage/invites.js';
@@ -11,7 +11,7 @@ import type { ControlResult, Invite, RequestResults, requestSchemas } from './co
 
 type InviteRequest = 'invites.list' | 'invites.create' | 'invites.revoke';
 type InviteHandlers = {
-  [N in InviteRequest]: (input: z.output<(typeof requestSchemas)[N]>) => ControlResult<RequestResults[N]>;
+  [N in InviteRequest]: (input: Output<(typeof requestSchemas)[N]>) => ControlResult<RequestResults[N]>;
 };
 
 export interface InviteControlContext {
@@ -50,7 +50,7 @@ export function inviteView(config: Pick<Config, 'domain'>, storage: Pick<Storage
   };
 }
 
-export type InviteRequestInput = z.output<(typeof requestSchemas)['invites.create']>;
+export type InviteRequestInput = Output<(typeof requestSchemas)['invites.create']>;
 
 /** Checks and stores a new account invitation (the admin UI and `hearth invite create`). */
 export function createAccountInvite(

@@ -1,7 +1,7 @@
 // The control API's port mapping requests (contract.ts: portMapping.*): the status, the switch
 // and the chosen ports (saved into the config file like the Tor switch, and applied at once),
 // and the reachability self-test. The service itself is server/services/port-mapping.
-import type { z } from 'zod';
+import type { Output } from '../util/schema.js';
 import type { Config } from '../config/schema.js';
 import type { PortMappingService } from '../services/port-mapping/port-mapping-service.js';
 import type { Logger } from '../util/log.js';
@@ -11,7 +11,7 @@ import { readConfigFile, saveConfigFile } from './settings-file.js';
 
 type PortMappingRequest = 'portMapping.status' | 'portMapping.setOptions' | 'portMapping.selfTest';
 type PortMappingHandlers = {
-  [N in PortMappingRequest]: (input: z.output<(typeof requestSchemas)[N]>) => ControlResult<RequestResults[N]> | Promise<ControlResult<RequestResults[N]>>;
+  [N in PortMappingRequest]: (input: Output<(typeof requestSchemas)[N]>) => ControlResult<RequestResults[N]> | Promise<ControlResult<RequestResults[N]>>;
 };
 
 export interface PortMappingControlContext {

@@ -1,13 +1,13 @@
 // The control API's privacy request (contract.ts: privacy.facts): what Hearth keeps and for how
 // long, from the running settings (services/privacy/retention-facts.ts), with what the sign-in
 // and registration throttles hold in memory at this moment — counts only, never the addresses.
-import type { z } from 'zod';
+import type { Output } from '../util/schema.js';
 import type { Config } from '../config/schema.js';
 import { retentionFacts, type PrivacyNow } from '../services/privacy/retention-facts.js';
 import type { ControlResult, RequestResults, requestSchemas } from './contract.js';
 
 type PrivacyHandlers = {
-  'privacy.facts': (input: z.output<(typeof requestSchemas)['privacy.facts']>) => ControlResult<RequestResults['privacy.facts']>;
+  'privacy.facts': (input: Output<(typeof requestSchemas)['privacy.facts']>) => ControlResult<RequestResults['privacy.facts']>;
 };
 
 export interface PrivacyControlContext {

@@ -2,7 +2,7 @@
 // their limits and retention (saved into the config file's `upload` section, and applied at
 // once: the upload module reads the running config's `upload` section at every request), and
 // deleting files now. The files themselves are server/modules/http-upload's.
-import type { z } from 'zod';
+import type { Output } from '../util/schema.js';
 import type { Config } from '../config/schema.js';
 import type { EventBus } from '../core/event-bus.js';
 import type { EventMap, UploadPurgeResult } from '../core/events.js';
@@ -14,7 +14,7 @@ import { readConfigFile, saveConfigFile } from './settings-file.js';
 
 type StorageRequest = 'storage.status' | 'storage.setOptions' | 'storage.purge';
 type StorageHandlers = {
-  [N in StorageRequest]: (input: z.output<(typeof requestSchemas)[N]>) => ControlResult<RequestResults[N]>;
+  [N in StorageRequest]: (input: Output<(typeof requestSchemas)[N]>) => ControlResult<RequestResults[N]>;
 };
 
 export interface StorageControlContext {

@@ -1,7 +1,7 @@
 // The control API's Tor requests (contract.ts: tor.*): the switch, advertising and the
 // federation policy (saved into the config file like the other settings, and applied at once),
 // the key backup and rotation. The service itself is server/services/tor.
-import type { z } from 'zod';
+import type { Output } from '../util/schema.js';
 import type { Config } from '../config/schema.js';
 import type { TorService } from '../services/tor/tor-service.js';
 import type { Logger } from '../util/log.js';
@@ -11,7 +11,7 @@ import { readConfigFile, saveConfigFile } from './settings-file.js';
 
 type TorRequest = 'tor.status' | 'tor.setEnabled' | 'tor.setOptions' | 'tor.rotate' | 'tor.backupKey';
 type TorHandlers = {
-  [N in TorRequest]: (input: z.output<(typeof requestSchemas)[N]>) => ControlResult<RequestResults[N]> | Promise<ControlResult<RequestResults[N]>>;
+  [N in TorRequest]: (input: Output<(typeof requestSchemas)[N]>) => ControlResult<RequestResults[N]> | Promise<ControlResult<RequestResults[N]>>;
 };
 
 export interface TorControlContext {

@@ -7,7 +7,7 @@ import { act, cleanup, render } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { ReactElement } from 'react';
 import { afterEach } from 'vitest';
-import type { z } from 'zod';
+import type { Output } from '../../server/util/schema';
 import {
   describeValidationError,
   requestSchemas,
@@ -43,7 +43,7 @@ if (typeof HTMLDialogElement.prototype.showModal !== 'function') {
 }
 
 /** What a handler receives: the input after the contract's schema, as the real server sees it. */
-export type RequestData<N extends RequestName> = z.output<(typeof requestSchemas)[N]>;
+export type RequestData<N extends RequestName> = Output<(typeof requestSchemas)[N]>;
 type Answer<N extends RequestName> = ControlResult<RequestResults[N]> | Promise<ControlResult<RequestResults[N]>>;
 export type Handlers = { [N in RequestName]?: (input: RequestData<N>) => Answer<N> };
 
