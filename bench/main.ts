@@ -27,6 +27,11 @@ const domain = 'localhost';
 const password = 'benchmark password';
 const progress = (line: string) => process.stderr.write(`${line}\n`);
 
+/** The loopback source addresses connections are spread over (--sources), so ephemeral ports never run out. */
+function sourceAddresses(options: BenchOptions): string[] {
+  return Array.from({ length: options.sources }, (_, i) => `127.0.0.${i + 1}`);
+}
+
 /** The accounts every server gets: user1..userN for the scenarios, and the archive's own. */
 function accountsFor(options: BenchOptions): { users: string[]; archiveReader: string; archiveSenders: string[] } {
   const count = Math.max(...options.idle, 2 * options.pairs, options.occupants, options.loginUsers);
@@ -73,7 +78,7 @@ async function benchServer(
     pid: server.pid,
     ca,
     password,
-    localAddresses: Array.from({ length: options.sources }, (_, i) => `127.0.0.${i + 1}`),
+    localAddresses: sourceAddresses(options),
     streamManagement: options.streamManagement,
     progress,
   };
@@ -189,7 +194,7 @@ export async function main(argv: string[]): Promise<number> {
           keyFile: pki.keyFile,
           ca,
           sizes: options.idle,
-          localAddresses: Array.from({ length: options.sources }, (_, i) => `127.0.0.${i + 1}`),
+          localAddresses: sourceAddresses(options),
           settleMs: options.settle,
         });
         for (const [key, value] of Object.entries(floor)) if (key.startsWith('floor.rss.')) progress(`  ${key.slice('floor.rss.'.length)} TLS connections: RSS ${value.toFixed(1)} MiB`);

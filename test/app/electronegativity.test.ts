@@ -3,13 +3,13 @@
 // the test unless it is listed below as reviewed, with the reason. It runs offline: it tries to
 // fetch translations (falling back to English after 1 s) and, in one check we skip, Electron's
 // release list.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { contentSecurityPolicy } from '../../server/control/http-api.js';
+import { runCommand } from '../support/run-command.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const require = createRequire(import.meta.url);
@@ -45,21 +45,6 @@ interface SarifResult {
   locations: Array<{ physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }>;
 }
 
-function run(command: string, args: string[], timeoutMs: number): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    });
-  });
-}
-
 it('finds nothing in the Electron app that has not been reviewed', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'hearth-electronegativity-'));
   try {
@@ -67,10 +52,10 @@ it('finds nothing in the Electron app that has not been reviewed', async () => {
     // The installed Electron, so the checks judge defaults (contextIsolation, sandbox) by the right version.
     const electronVersion = (JSON.parse(readFileSync(require.resolve('electron/package.json'), 'utf8')) as { version: string }).version;
     const cli = require.resolve('@doyensec/electronegativity/dist/index.js');
-    const { output } = await run(
+    const { output } = await runCommand(
       process.execPath,
       [cli, '--input', join(root, 'app'), '--output', sarif, '--relative', '--verbose', 'false', '--electron-version', electronVersion, '--exclude-checks', Object.keys(skippedChecks).join(',')],
-      60_000,
+      { timeoutMs: 60_000, cwd: root },
     );
     let results: SarifResult[];
     try {

@@ -1,10 +1,11 @@
 // Debian's testssl.sh (package "testssl.sh", program `testssl`; .ci/run installs it) run against
 // a listener on loopback, its findings read from the flat JSON file it writes (--jsonfile), never
 // from its text output, which changes between versions.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runCommand } from './run-command.js';
 
 export const testsslBinary = 'testssl';
 
@@ -49,18 +50,7 @@ export async function runTestssl(target: TestsslTarget, timeoutMs = 120_000): Pr
     `127.0.0.1:${target.port}`,
   ];
   try {
-    const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
-      const child = spawn(testsslBinary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-      let output = '';
-      child.stdout.on('data', (d) => (output += d));
-      child.stderr.on('data', (d) => (output += d));
-      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-      child.once('error', reject);
-      child.once('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code, output });
-      });
-    });
+    const { code, output } = await runCommand(testsslBinary, args, { timeoutMs });
     let findings: TestsslFinding[];
     try {
       findings = JSON.parse(readFileSync(jsonFile, 'utf8')) as TestsslFinding[];
