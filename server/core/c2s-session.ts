@@ -42,6 +42,8 @@ const maxAuthFailures = 3;
 const presenceTypes = new Set(['unavailable', 'subscribe', 'subscribed', 'unsubscribe', 'unsubscribed', 'probe', 'error']);
 const iqTypes = new Set(['get', 'set', 'result', 'error']);
 
+const noFilters: ReadonlyArray<{ filter: OutgoingFilter; priority: number }> = Object.freeze([]);
+
 interface SaslInProgress {
   mechanism: string;
   scram: ScramServerExchange | undefined;
@@ -63,7 +65,8 @@ export class C2sSession implements ClientSession {
   private authPending = false;
   private authTimer: NodeJS.Timeout | undefined;
   private readonly log: Logger;
-  private filters: Array<{ filter: OutgoingFilter; priority: number }> = [];
+  /** Replaced, never changed in place (a filter may remove itself while send() runs them). */
+  private filters: ReadonlyArray<{ filter: OutgoingFilter; priority: number }> = noFilters;
   /** After XEP-0198 resumption, the session this connection now serves. */
   private relay: C2sSession | undefined;
 
@@ -108,7 +111,9 @@ export class C2sSession implements ClientSession {
 
   addOutgoingFilter(filter: OutgoingFilter, priority: number): () => void {
     const entry = { filter, priority };
-    this.filters = [...this.filters, entry].sort((a, b) => b.priority - a.priority);
+    // concat makes an array of exactly the length needed; a spread leaves room to grow, kept
+    // with every session.
+    this.filters = this.filters.concat(entry).sort((a, b) => b.priority - a.priority);
     return () => {
       this.filters = this.filters.filter((f) => f !== entry);
     };

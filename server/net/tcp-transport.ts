@@ -5,7 +5,6 @@
 import type { Element } from 'ltx';
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
-import { StreamError } from '../util/errors.js';
 import { serialize, streamFooter, streamHeader } from '../util/xml.js';
 import type { TlsCredentials } from './tls.js';
 import { ByteRateLimit } from './byte-rate-limit.js';
@@ -28,11 +27,17 @@ export interface TcpTransportOptions {
 /** Wraps the plain socket in TLS; resolves with the TLS socket once the handshake is done. */
 export type TlsUpgrade = (plain: Socket) => Promise<TLSSocket>;
 
+/**
+ * Where input goes while no session has given its handlers: nowhere. A connection refused before
+ * it gets a session (the connection limits) may still deliver a few bytes before it closes.
+ */
+const inputBeforeHandlers: StreamInputHandlers = { streamStart() {}, stanza() {}, streamEnd() {}, error() {} };
+
 export class TcpTransport implements StreamTransport {
   private socket: Socket;
   private readonly parser: XmlStreamParser;
-  private handlers: StreamInputHandlers | undefined;
-  private readonly closeListeners: Array<() => void> = [];
+  /** Usually one (the session's); an array only when more listen, as most connections never need one. */
+  private closeListeners: Array<() => void> | (() => void) | undefined;
   private closed = false;
   private closedNotified = false;
   private readonly rateLimit: ByteRateLimit | undefined;
@@ -49,13 +54,8 @@ export class TcpTransport implements StreamTransport {
       // The burst lets one largest stanza through at once, whatever the rate.
       this.rateLimit = new ByteRateLimit(options.bytesPerSecond, Math.max(options.bytesPerSecond * 2, options.limits.maxStanzaBytes));
     }
-    // The parser exists before the session sets its handlers; it forwards to whatever is set then.
-    this.parser = new XmlStreamParser(options.limits, {
-      streamStart: (header) => this.handlers?.streamStart(header),
-      stanza: (element) => this.handlers?.stanza(element),
-      streamEnd: () => this.handlers?.streamEnd(),
-      error: (error: StreamError) => this.handlers?.error(error),
-    });
+    // The parser exists before the session gives its handlers (setInputHandlers).
+    this.parser = new XmlStreamParser(options.limits, inputBeforeHandlers);
     this.attach(socket);
   }
 
@@ -85,7 +85,7 @@ export class TcpTransport implements StreamTransport {
   }
 
   setInputHandlers(handlers: StreamInputHandlers): void {
-    this.handlers = handlers;
+    this.parser.setHandlers(handlers);
   }
 
   openStream(attributes: Record<string, string>, contentNamespace: string): void {
@@ -167,7 +167,8 @@ export class TcpTransport implements StreamTransport {
   }
 
   onClose(listener: () => void): void {
-    this.closeListeners.push(listener);
+    const listeners = this.closeListeners;
+    this.closeListeners = listeners === undefined ? listener : typeof listeners === 'function' ? [listeners, listener] : [...listeners, listener];
   }
 
   private write(data: string): void {
@@ -202,6 +203,8 @@ export class TcpTransport implements StreamTransport {
     this.closedNotified = true;
     this.closed = true;
     this.parser.end();
-    for (const listener of this.closeListeners) listener();
+    const listeners = this.closeListeners;
+    if (typeof listeners === 'function') listeners();
+    else for (const listener of listeners ?? []) listener();
   }
 }

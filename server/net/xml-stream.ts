@@ -50,25 +50,29 @@ interface Frame {
 }
 
 /**
- * The properties saxes keeps its event handlers in. `sax.on(event, handler)` stores them with a
- * computed key (`this[handlerName] = handler`), and V8 turns an object that gets more than a
- * dozen properties that way into a dictionary: each parser (one per stream, so per connection)
- * then took 3 KiB more, and every field saxes reads while parsing was a hash lookup. Assigning the
- * same properties by name keeps parsers fast objects that share one hidden class (issue 12).
- * saxesHandlerSlot lists the names; a test checks them against saxes' own on().
+ * The properties saxes looks its event handlers up in. `sax.on(event, handler)` stores each as a
+ * property of the parser, so every parser (one per stream, so per connection) carried eleven
+ * closures of its own, and V8 turned it into a slow dictionary object (issue 12). saxes calls
+ * eight of them as methods of the parser: StreamSax has those on its prototype, shared by every
+ * parser. The other three it calls detached from the parser (no `this`); each parser has its own
+ * closures for those (DetachedSaxesHandlers). saxesHandlerSlot lists the names; a test checks them
+ * against saxes' own on().
  */
-interface SaxesHandlerSlots {
+interface SaxesHandlerSlots extends DetachedSaxesHandlers {
+  xmldeclHandler(this: StreamSax, decl: XMLDecl): void;
+  openTagStartHandler(this: StreamSax): void;
+  attributeHandler(this: StreamSax): void;
+  openTagHandler(this: StreamSax, tag: SaxesTagNS): void;
+  cdataHandler(this: StreamSax, text: string): void;
+  commentHandler(this: StreamSax): void;
+  piHandler(this: StreamSax): void;
+  doctypeHandler(this: StreamSax): void;
+}
+
+interface DetachedSaxesHandlers {
   errorHandler(error: Error): void;
-  xmldeclHandler(decl: XMLDecl): void;
-  openTagStartHandler(): void;
-  attributeHandler(): void;
-  openTagHandler(tag: SaxesTagNS): void;
   closeTagHandler(): void;
   textHandler(text: string): void;
-  cdataHandler(text: string): void;
-  commentHandler(): void;
-  piHandler(): void;
-  doctypeHandler(): void;
 }
 
 /** The slot of each saxes event XmlStreamParser handles. */
@@ -86,6 +90,44 @@ export const saxesHandlerSlot: Record<string, keyof SaxesHandlerSlots> = {
   doctype: 'doctypeHandler',
 };
 
+const saxOptions: ParserOptions = {
+  xmlns: true,
+  position: true,
+  // RFC 6120 §11.8: XMPP is XML 1.0; a declaration claiming 1.1 must not widen the character set.
+  forceXMLVersion: true,
+  defaultXMLVersion: '1.0',
+};
+
+/**
+ * What every saxes parser builds for itself in its constructor although it is the same for all:
+ * the table of its state methods (references to SaxesParser.prototype's, called with the parser
+ * as `this`) and the map of the two predefined prefixes, xml and xmlns (only read after the
+ * constructor). StreamSax shares the first parser's; 600 bytes less per connection. A test checks
+ * that both still hold only what is the same for every parser.
+ */
+interface SaxesPerParserConstants {
+  stateTable: unknown[];
+  ns: Record<string, string>;
+}
+let sharedConstants: SaxesPerParserConstants | undefined;
+
+/** The saxes parser of one stream, with its handlers shared on the prototype (set up below). */
+class StreamSax extends SaxesParser<ParserOptions> {
+  constructor(readonly owner: XmlStreamParser) {
+    super(saxOptions);
+    const own = this as unknown as SaxesPerParserConstants;
+    sharedConstants ??= { stateTable: own.stateTable, ns: own.ns };
+    own.stateTable = sharedConstants.stateTable;
+    own.ns = sharedConstants.ns;
+  }
+}
+
+/** Whether this parser shares the state table and root namespaces (for the test). */
+export function sharesSaxesConstants(parser: XmlStreamParser): boolean {
+  const own = (parser as unknown as { sax: SaxesPerParserConstants }).sax;
+  return sharedConstants !== undefined && own.stateTable === sharedConstants.stateTable && own.ns === sharedConstants.ns;
+}
+
 const noAttributes: SaxesTagNS['attributes'] = Object.freeze(Object.create(null) as SaxesTagNS['attributes']);
 
 /** Thrown from inside saxes callbacks to stop the parse of the current chunk. Never escapes write(). */
@@ -97,8 +139,9 @@ const NON_WHITESPACE = /[^ \t\n\r]/;
 const WHITESPACE_ONLY = /^[ \t\n\r]*$/;
 
 export class XmlStreamParser {
-  private sax: SaxesParser<ParserOptions>;
-  private decoder = new TextDecoder('utf-8', { fatal: true });
+  private sax: StreamSax;
+  /** The last bytes of the previous read when they end inside a multi-byte character. */
+  private partialCharacter: Buffer | undefined;
   /** Set after an error, after </stream:stream> and after end(): input is ignored. */
   private stopped = false;
   private writing = false;
@@ -142,9 +185,14 @@ export class XmlStreamParser {
 
   constructor(
     private readonly limits: XmlStreamLimits,
-    private readonly handlers: XmlStreamHandlers,
+    private handlers: XmlStreamHandlers,
   ) {
     this.sax = this.createSax();
+  }
+
+  /** Where the events go from now on (a transport made before its session passes them on). */
+  setHandlers(handlers: XmlStreamHandlers): void {
+    this.handlers = handlers;
   }
 
   write(chunk: Buffer | string): void {
@@ -155,8 +203,7 @@ export class XmlStreamParser {
       text = chunk;
     } else {
       try {
-        // Streaming decode keeps a multi-byte character split across reads in the decoder.
-        text = this.decoder.decode(chunk, { stream: true });
+        text = this.decode(chunk);
       } catch {
         // RFC 6120 §11.6 and §4.9.3.22: the stream must be UTF-8, and improperly encoded
         // UTF-8 is reported as unsupported-encoding.
@@ -201,7 +248,7 @@ export class XmlStreamParser {
    */
   reset(): void {
     this.sax = this.createSax();
-    this.decoder = new TextDecoder('utf-8', { fatal: true });
+    this.partialCharacter = undefined;
     this.stopped = false;
     this.streamOpen = false;
     this.frames = [];
@@ -231,45 +278,77 @@ export class XmlStreamParser {
     this.pending = undefined;
   }
 
-  private createSax(): SaxesParser<ParserOptions> {
-    const sax = new SaxesParser<ParserOptions>({
-      xmlns: true,
-      position: true,
-      // RFC 6120 §11.8: XMPP is XML 1.0; a declaration claiming 1.1 must not widen the character set.
-      forceXMLVersion: true,
-      defaultXMLVersion: '1.0',
-    });
-    // What sax.on(event, handler) would do, by name (see SaxesHandlerSlots).
-    const slots = sax as unknown as SaxesHandlerSlots;
-    slots.errorHandler = (error) => this.onSaxError(sax, error);
-    slots.xmldeclHandler = (decl) => this.onXmlDecl(sax, decl);
-    slots.openTagStartHandler = () => this.onOpenTagStart(sax);
-    slots.attributeHandler = () => {
-      if (++this.attributeCount > this.limits.maxAttributes) {
-        this.abort(new StreamError('policy-violation', `an element has more than ${this.limits.maxAttributes} attributes`));
-      }
+  private createSax(): StreamSax {
+    const sax = new StreamSax(this);
+    const detached: DetachedSaxesHandlers = {
+      errorHandler: (error) => this.onSaxError(sax, error),
+      closeTagHandler: () => this.onCloseTag(sax),
+      textHandler: (text) => this.onText(sax, text, true),
     };
-    slots.openTagHandler = (tag) => this.onOpenTag(sax, tag);
-    slots.closeTagHandler = () => this.onCloseTag(sax);
-    slots.textHandler = (text) => this.onText(sax, text, true);
-    slots.cdataHandler = (text) => this.onText(sax, text, false);
-    // RFC 6120 §11.1: comments, processing instructions and DTDs are restricted XML.
-    slots.commentHandler = () => this.restricted(sax, 'comments are not allowed (RFC 6120 §11.1)');
-    slots.piHandler = () => this.restricted(sax, 'processing instructions are not allowed (RFC 6120 §11.1)');
-    slots.doctypeHandler = () => this.restricted(sax, 'DTDs are not allowed (RFC 6120 §11.1)');
-    return sax;
+    return Object.assign(sax, detached);
+  }
+
+  /**
+   * The text of a read. One decoder serves every stream: a multi-byte character cut by the end
+   * of a read waits here for the rest instead of in a streaming TextDecoder per connection (each
+   * holds an ICU converter, over a kilobyte). Throws on bytes that are not UTF-8.
+   */
+  private decode(chunk: Buffer): string {
+    let bytes = chunk;
+    if (this.partialCharacter !== undefined) {
+      bytes = Buffer.concat([this.partialCharacter, chunk]);
+      this.partialCharacter = undefined;
+    }
+    const complete = completeUtf8Length(bytes);
+    if (complete < bytes.length) this.partialCharacter = Buffer.from(bytes.subarray(complete));
+    return utf8.decode(bytes.subarray(0, complete));
+  }
+
+  /** The handlers saxes calls as methods of the parser, on StreamSax's prototype (see SaxesHandlerSlots). */
+  static {
+    const handlers: Omit<SaxesHandlerSlots, keyof DetachedSaxesHandlers> = {
+      xmldeclHandler(decl) {
+        this.owner.onXmlDecl(this, decl);
+      },
+      openTagStartHandler() {
+        this.owner.onOpenTagStart(this);
+      },
+      attributeHandler() {
+        const owner = this.owner;
+        if (++owner.attributeCount > owner.limits.maxAttributes) {
+          owner.abort(new StreamError('policy-violation', `an element has more than ${owner.limits.maxAttributes} attributes`));
+        }
+      },
+      openTagHandler(tag) {
+        this.owner.onOpenTag(this, tag);
+      },
+      cdataHandler(text) {
+        this.owner.onText(this, text, false);
+      },
+      // RFC 6120 §11.1: comments, processing instructions and DTDs are restricted XML.
+      commentHandler() {
+        this.owner.restricted(this, 'comments are not allowed (RFC 6120 §11.1)');
+      },
+      piHandler() {
+        this.owner.restricted(this, 'processing instructions are not allowed (RFC 6120 §11.1)');
+      },
+      doctypeHandler() {
+        this.owner.restricted(this, 'DTDs are not allowed (RFC 6120 §11.1)');
+      },
+    };
+    Object.assign(StreamSax.prototype, handlers);
   }
 
   /**
    * The element finished just before restricted markup is complete, and is still handed over as
    * it would be had the markup come in the next read (found by the fuzzer, test/fuzz).
    */
-  private restricted(sax: SaxesParser<ParserOptions>, text: string): never {
+  private restricted(sax: StreamSax, text: string): never {
     if (this.pending !== undefined) this.flush(sax);
     this.abort(new StreamError('restricted-xml', text));
   }
 
-  private onSaxError(sax: SaxesParser<ParserOptions>, error: Error): void {
+  private onSaxError(sax: StreamSax, error: Error): void {
     const message = error.message;
     // A close-tag error comes right after saxes handed us the element it belongs to; anything
     // else leaves the element finished before it intact, so it is still delivered.
@@ -279,7 +358,7 @@ export class XmlStreamParser {
     this.abort(new StreamError(conditionFor(message), message));
   }
 
-  private onXmlDecl(sax: SaxesParser<ParserOptions>, decl: XMLDecl): void {
+  private onXmlDecl(sax: StreamSax, decl: XMLDecl): void {
     // RFC 6120 §11.6: UTF-8 is the only encoding.
     if (decl.encoding !== undefined && decl.encoding.toLowerCase() !== 'utf-8') {
       this.abort(new StreamError('unsupported-encoding', 'XMPP streams are UTF-8'));
@@ -287,7 +366,7 @@ export class XmlStreamParser {
     this.markBoundary(sax.position);
   }
 
-  private onOpenTagStart(sax: SaxesParser<ParserOptions>): void {
+  private onOpenTagStart(sax: StreamSax): void {
     if (this.pending !== undefined) this.flush(sax);
     this.attributeCount = 0;
     if (!this.streamOpen) return; // the stream header, checked once its namespaces are known
@@ -298,7 +377,7 @@ export class XmlStreamParser {
     if (depth === 1) this.stanzaStartBytes = this.boundaryBytes;
   }
 
-  private onOpenTag(sax: SaxesParser<ParserOptions>, tag: SaxesTagNS): void {
+  private onOpenTag(sax: StreamSax, tag: SaxesTagNS): void {
     if (!this.streamOpen) return this.openStream(sax, tag);
 
     const frames = this.frames;
@@ -362,7 +441,7 @@ export class XmlStreamParser {
     if (root.attrs[key] === undefined) root.attrs[key] = uri;
   }
 
-  private openStream(sax: SaxesParser<ParserOptions>, tag: SaxesTagNS): void {
+  private openStream(sax: StreamSax, tag: SaxesTagNS): void {
     // RFC 6120 §4.8.1 and §4.9.3.10: the root is <stream> in the streams namespace, and the
     // content namespace is jabber:client or jabber:server (§4.8.2).
     if (tag.local !== 'stream' || tag.uri !== NS.streams) {
@@ -387,7 +466,7 @@ export class XmlStreamParser {
     if (this.sax !== sax) throw ABORT; // reset() from the handler
   }
 
-  private onCloseTag(sax: SaxesParser<ParserOptions>): void {
+  private onCloseTag(sax: StreamSax): void {
     if (this.pending !== undefined) this.flush(sax);
     const frames = this.frames;
     if (frames.length === 0) {
@@ -396,6 +475,9 @@ export class XmlStreamParser {
     }
     const frame = frames.pop()!;
     if (frames.length !== 0) return;
+    // A fresh empty array between stanzas: the emptied one keeps room for 17 frames, held by
+    // every idle connection.
+    this.frames = [];
     const end = this.bytesAt(sax.position);
     if (end - this.stanzaStartBytes > this.limits.maxStanzaBytes) this.abortOversized();
     this.stanzaStartBytes = -1;
@@ -404,7 +486,7 @@ export class XmlStreamParser {
     this.pending = frame.element;
   }
 
-  private onText(sax: SaxesParser<ParserOptions>, text: string, beforeTag: boolean): void {
+  private onText(sax: StreamSax, text: string, beforeTag: boolean): void {
     if (this.pending !== undefined) this.flush(sax);
     const frames = this.frames;
     if (frames.length !== 0) {
@@ -434,7 +516,7 @@ export class XmlStreamParser {
     return WHITESPACE_ONLY.test(text.slice(boundaryIndex));
   }
 
-  private flush(sax: SaxesParser<ParserOptions>): void {
+  private flush(sax: StreamSax): void {
     const pending = this.pending!;
     this.pending = undefined;
     if (pending === END) {
@@ -502,4 +584,24 @@ function conditionFor(message: string): StreamErrorCondition {
   // stream is reported by saxes as misplaced rather than through the doctype event.
   if (message.includes('undefined entity') || message.includes('doctype')) return 'restricted-xml';
   return 'not-well-formed';
+}
+
+/** Decodes whole UTF-8 text, refusing anything malformed (RFC 6120 §11.6). */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * How many leading bytes of `bytes` end on a character boundary: all of them unless the last one
+ * to three bytes begin a multi-byte character that the next read completes. Bytes that can never
+ * begin a character are left in, for the decoder to refuse.
+ */
+export function completeUtf8Length(bytes: Uint8Array): number {
+  const length = bytes.length;
+  // A character is at most 4 bytes: its lead byte is within the last 3 if it is cut.
+  for (let back = 1; back <= 3 && back <= length; back++) {
+    const byte = bytes[length - back]!;
+    if ((byte & 0xc0) === 0x80) continue; // a continuation byte: the lead is further back
+    const needed = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+    return needed > back && byte < 0xf8 ? length - back : length;
+  }
+  return length;
 }

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import type { Element } from 'ltx';
 import { SaxesParser } from 'saxes';
-import { saxesHandlerSlot, XmlStreamParser, type StreamHeader, type XmlStreamLimits } from '../../../server/net/xml-stream.js';
+import { completeUtf8Length, saxesHandlerSlot, sharesSaxesConstants, XmlStreamParser, type StreamHeader, type XmlStreamLimits } from '../../../server/net/xml-stream.js';
 import type { StreamError } from '../../../server/util/errors.js';
 
 const clientHeader =
@@ -196,6 +196,26 @@ describe('XmlStreamParser', () => {
       parser.write(bytes.subarray(emoji + 2));
       expect(errors).toEqual([]);
       expect(stanzas[0]?.getChildText('body')).toBe('price: 5€ 🎉');
+    });
+
+    it('delivers 2-, 3- and 4-byte characters cut at every byte', () => {
+      const text = 'é€🎉';
+      const bytes = Buffer.from(`<message><body>${text}</body></message>`);
+      for (let cut = 1; cut < bytes.length; cut++) {
+        const { parser, stanzas, errors } = openStream();
+        parser.write(bytes.subarray(0, cut));
+        parser.write(bytes.subarray(cut));
+        expect(errors, `cut at ${cut}`).toEqual([]);
+        expect(stanzas[0]?.getChildText('body'), `cut at ${cut}`).toBe(text);
+      }
+    });
+
+    it('refuses a cut character whose next read does not complete it with unsupported-encoding', () => {
+      const { parser, stanzas, errors } = openStream();
+      parser.write(Buffer.from([0x3c, 0x6d, 0xe2, 0x82])); // '<m' and two of the three bytes of '€'
+      parser.write(Buffer.from('/>'));
+      expect(errors.map((e) => e.condition)).toEqual(['unsupported-encoding']);
+      expect(stanzas).toEqual([]);
     });
 
     it('assembles a stanza written one byte at a time', () => {
@@ -474,10 +494,54 @@ describe('XmlStreamParser', () => {
   });
 });
 
+describe('completeUtf8Length', () => {
+  it('keeps back only the start of a character the next read completes', () => {
+    const euro = [0xe2, 0x82, 0xac];
+    const party = [0xf0, 0x9f, 0x8e, 0x89];
+    expect(completeUtf8Length(Buffer.from('abc'))).toBe(3);
+    expect(completeUtf8Length(Buffer.from([]))).toBe(0);
+    expect(completeUtf8Length(Buffer.from([0x61, ...euro]))).toBe(4);
+    expect(completeUtf8Length(Buffer.from([0x61, ...euro.slice(0, 2)]))).toBe(1);
+    expect(completeUtf8Length(Buffer.from([0x61, euro[0]!]))).toBe(1);
+    expect(completeUtf8Length(Buffer.from([0x61, ...party.slice(0, 3)]))).toBe(1);
+    expect(completeUtf8Length(Buffer.from([0x61, ...party]))).toBe(5);
+    expect(completeUtf8Length(Buffer.from([0xc3]))).toBe(0);
+  });
+
+  it('leaves bytes that can never begin a character for the decoder to refuse', () => {
+    expect(completeUtf8Length(Buffer.from([0x61, 0xff]))).toBe(2);
+    expect(completeUtf8Length(Buffer.from([0x61, 0x80, 0x80, 0x80]))).toBe(4);
+  });
+});
+
 describe('XmlStreamParser and saxes', () => {
+  it('shares the state table and the predefined namespaces between parsers, as they are the same for all', () => {
+    // StreamSax puts the first parser's table and prefix map on every other (600 bytes less per
+    // connection). Both must stay what saxes builds identically for each parser: the table only
+    // SaxesParser.prototype's own methods, the map only the xml and xmlns prefixes.
+    const first = collect().parser;
+    const second = collect().parser;
+    expect(sharesSaxesConstants(first) && sharesSaxesConstants(second)).toBe(true);
+    const fresh = new SaxesParser({ xmlns: true, position: true }) as unknown as { stateTable: unknown[]; ns: Record<string, string> };
+    const prototypeMethods = new Set(Object.getOwnPropertyNames(SaxesParser.prototype).map((name) => (SaxesParser.prototype as unknown as Record<string, unknown>)[name]));
+    expect(fresh.stateTable.length).toBeGreaterThan(10);
+    expect(fresh.stateTable.every((state) => typeof state === 'function' && prototypeMethods.has(state))).toBe(true);
+    expect({ ...fresh.ns }).toEqual({ xml: 'http://www.w3.org/XML/1998/namespace', xmlns: 'http://www.w3.org/2000/xmlns/' });
+    const shared = (first as unknown as { sax: { stateTable: unknown[] } }).sax.stateTable;
+    expect(shared).toEqual(fresh.stateTable);
+  });
+
+  it('gives each parser handler properties of its own only for the handlers saxes calls detached', () => {
+    const { parser } = collect();
+    const sax = (parser as unknown as { sax: object }).sax;
+    const own = Object.values(saxesHandlerSlot).filter((slot) => Object.hasOwn(sax, slot));
+    expect(own.sort()).toEqual(['closeTagHandler', 'errorHandler', 'textHandler']);
+    for (const slot of Object.values(saxesHandlerSlot)) expect(typeof (sax as Record<string, unknown>)[slot], slot).toBe('function');
+  });
+
   it('sets each handler in the property where saxes itself keeps it', () => {
-    // XmlStreamParser assigns saxes' handler properties by name instead of calling on() (which
-    // turns the parser into a slow dictionary object); a saxes that renamed them would go deaf.
+    // StreamSax defines saxes' handler properties on its prototype instead of calling on() (which
+    // turns each parser into a slow dictionary object); a saxes that renamed them would go deaf.
     for (const [event, slot] of Object.entries(saxesHandlerSlot)) {
       const sax = new SaxesParser({ xmlns: true });
       const handler = () => {};
