@@ -4,7 +4,7 @@
 import { Element } from 'ltx';
 import { randomBytes } from 'node:crypto';
 import type { StreamHeader } from '../net/xml-stream.js';
-import type { StreamTransport } from '../net/transport.js';
+import type { StreamInputHandlers, StreamTransport } from '../net/transport.js';
 import { StanzaError, StreamError } from '../util/errors.js';
 import { Jid, parseJid, prepareLocalpart, prepareResourcepart } from '../util/jid.js';
 import type { Logger } from '../util/log.js';
@@ -49,6 +49,16 @@ interface SaslInProgress {
   scram: ScramServerExchange | undefined;
 }
 
+/**
+ * What the transport's parser calls with the client's input. A small object with the handlers on
+ * its prototype (installed by C2sSession, whose private methods they call) rather than four
+ * closures: every connection holds one for as long as it is open (issue 12).
+ */
+class SessionInput {
+  constructor(readonly session: C2sSession) {}
+}
+interface SessionInput extends StreamInputHandlers {}
+
 export class C2sSession implements ClientSession {
   readonly id = randomBytes(8).toString('hex');
   username: string | undefined;
@@ -78,12 +88,7 @@ export class C2sSession implements ClientSession {
   ) {
     this.log = context.log;
     const { limits } = context.config;
-    transport.setInputHandlers({
-      streamStart: (header) => this.guarded(() => this.onStreamStart(header)),
-      stanza: (element) => this.guarded(() => this.onElement(element)),
-      streamEnd: () => this.close(),
-      error: (error) => this.close(error),
-    });
+    transport.setInputHandlers(new SessionInput(this));
     transport.onClose(() => this.onTransportClosed(transport));
     this.authTimer = setTimeout(
       () => this.close(new StreamError('connection-timeout', 'authentication took too long')),
@@ -185,6 +190,26 @@ export class C2sSession implements ClientSession {
     if (wasBound && this.context.sessions.remove(this)) {
       this.context.events.fire('resource-unbind', { session: this });
     }
+  }
+
+  static {
+    const handlers: ThisType<SessionInput> & StreamInputHandlers = {
+      streamStart(header) {
+        const session = this.session;
+        session.guarded(() => session.onStreamStart(header));
+      },
+      stanza(element) {
+        const session = this.session;
+        session.guarded(() => session.onElement(element));
+      },
+      streamEnd() {
+        this.session.close();
+      },
+      error(error) {
+        this.session.close(error);
+      },
+    };
+    Object.assign(SessionInput.prototype, handlers);
   }
 
   // Stream negotiation -----------------------------------------------------------------------

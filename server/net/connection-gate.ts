@@ -28,23 +28,46 @@ export class ConnectionGate {
     if (this.unauthenticated >= this.limits.maxUnauthenticated) return 'too many connections are signing in; try again shortly';
     if (key !== undefined) this.perAddress.set(key, (this.perAddress.get(key) ?? 0) + 1);
     this.unauthenticated++;
-    let signedIn = false;
-    let released = false;
-    return {
-      authenticated: () => {
-        if (signedIn || released) return;
-        signedIn = true;
-        this.unauthenticated--;
-      },
-      release: () => {
-        if (released) return;
-        released = true;
-        if (!signedIn) this.unauthenticated--;
-        if (key === undefined) return;
-        const count = (this.perAddress.get(key) ?? 1) - 1;
-        if (count === 0) this.perAddress.delete(key);
-        else this.perAddress.set(key, count);
-      },
-    };
+    return new GateAdmission(this, key);
+  }
+
+  /** GateAdmission's: a connection signed in. */
+  signedIn(): void {
+    this.unauthenticated--;
+  }
+
+  /** GateAdmission's: a connection from `key` closed. */
+  left(key: string | undefined, signedIn: boolean): void {
+    if (!signedIn) this.unauthenticated--;
+    if (key === undefined) return;
+    const count = (this.perAddress.get(key) ?? 1) - 1;
+    if (count === 0) this.perAddress.delete(key);
+    else this.perAddress.set(key, count);
+  }
+}
+
+/**
+ * One connection's place in the counts. A small object rather than two closures: every
+ * connection holds one for as long as it is open (issue 12).
+ */
+class GateAdmission implements Admission {
+  private signedIn = false;
+  private released = false;
+
+  constructor(
+    private readonly gate: ConnectionGate,
+    private readonly key: string | undefined,
+  ) {}
+
+  authenticated(): void {
+    if (this.signedIn || this.released) return;
+    this.signedIn = true;
+    this.gate.signedIn();
+  }
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.gate.left(this.key, this.signedIn);
   }
 }

@@ -33,6 +33,10 @@ export type TlsUpgrade = (plain: Socket) => Promise<TLSSocket>;
  */
 const inputBeforeHandlers: StreamInputHandlers = { streamStart() {}, stanza() {}, streamEnd() {}, error() {} };
 
+function destroySocket(this: Socket): void {
+  this.destroy();
+}
+
 export class TcpTransport implements StreamTransport {
   private socket: Socket;
   private readonly parser: XmlStreamParser;
@@ -192,9 +196,10 @@ export class TcpTransport implements StreamTransport {
       this.parser.write(chunk);
       this.throttle(socket, chunk.length);
     });
-    socket.on('timeout', () => socket.destroy());
-    // Errors (resets, TLS alerts) end the connection; 'close' follows and cleans up.
-    socket.on('error', () => socket.destroy());
+    // Idle too long, or an error (a reset, a TLS alert): the connection ends; 'close' follows and
+    // cleans up. One function for every socket (a listener is called with its socket as `this`).
+    socket.on('timeout', destroySocket);
+    socket.on('error', destroySocket);
     socket.on('close', () => this.closedNow());
   }
 

@@ -103,11 +103,13 @@ const saxOptions: ParserOptions = {
  * the table of its state methods (references to SaxesParser.prototype's, called with the parser
  * as `this`) and the map of the two predefined prefixes, xml and xmlns (only read after the
  * constructor). StreamSax shares the first parser's; 600 bytes less per connection. A test checks
- * that both still hold only what is the same for every parser.
+ * that both still hold only what is the same for every parser. So is its map of entities (the
+ * predefined five, on its prototype; none more, as restricted XML has no DTD to declare them).
  */
 interface SaxesPerParserConstants {
   stateTable: unknown[];
   ns: Record<string, string>;
+  ENTITIES: Record<string, string>;
 }
 let sharedConstants: SaxesPerParserConstants | undefined;
 
@@ -116,16 +118,44 @@ class StreamSax extends SaxesParser<ParserOptions> {
   constructor(readonly owner: XmlStreamParser) {
     super(saxOptions);
     const own = this as unknown as SaxesPerParserConstants;
-    sharedConstants ??= { stateTable: own.stateTable, ns: own.ns };
+    sharedConstants ??= { stateTable: own.stateTable, ns: own.ns, ENTITIES: Object.freeze(own.ENTITIES) };
     own.stateTable = sharedConstants.stateTable;
     own.ns = sharedConstants.ns;
+    own.ENTITIES = sharedConstants.ENTITIES;
   }
+}
+
+/** saxes' record of the tags it is in (the stream root, and the stanza's elements). */
+interface SaxesOpenTags {
+  tags: SaxesTagNS[];
+  tag: SaxesTagNS | null;
+  topNS: Record<string, string>;
+}
+
+/**
+ * One frozen copy of each set of stream-header namespace declarations (nearly every client
+ * declares jabber:client and the stream prefix, every server jabber:server, the stream and the
+ * dialback prefixes), instead of one map per connection. A peer can vary them at will, so only
+ * the first few sets are shared.
+ */
+const sharedDeclarationSets = new Map<string, Record<string, string>>();
+const maxSharedDeclarationSets = 16;
+
+export function sharedDeclarations(declared: Record<string, string>): Record<string, string> {
+  const key = JSON.stringify(Object.entries(declared));
+  let shared = sharedDeclarationSets.get(key);
+  if (shared === undefined) {
+    if (sharedDeclarationSets.size >= maxSharedDeclarationSets) return declared;
+    shared = Object.freeze(Object.assign(Object.create(null) as Record<string, string>, declared));
+    sharedDeclarationSets.set(key, shared);
+  }
+  return shared;
 }
 
 /** Whether this parser shares the state table and root namespaces (for the test). */
 export function sharesSaxesConstants(parser: XmlStreamParser): boolean {
   const own = (parser as unknown as { sax: SaxesPerParserConstants }).sax;
-  return sharedConstants !== undefined && own.stateTable === sharedConstants.stateTable && own.ns === sharedConstants.ns;
+  return sharedConstants !== undefined && own.stateTable === sharedConstants.stateTable && own.ns === sharedConstants.ns && own.ENTITIES === sharedConstants.ENTITIES;
 }
 
 const noAttributes: SaxesTagNS['attributes'] = Object.freeze(Object.create(null) as SaxesTagNS['attributes']);
@@ -142,6 +172,8 @@ export class XmlStreamParser {
   private sax: StreamSax;
   /** The last bytes of the previous read when they end inside a multi-byte character. */
   private partialCharacter: Buffer | undefined;
+  /** Whether the stream's first character has been read (a byte-order mark there is dropped). */
+  private pastFirstCharacter = false;
   /** Set after an error, after </stream:stream> and after end(): input is ignored. */
   private stopped = false;
   private writing = false;
@@ -222,6 +254,9 @@ export class XmlStreamParser {
     this.cursorBytes = this.bytesWritten;
     try {
       sax.write(text);
+      // saxes reads its chunk only inside write(); left there, each idle connection keeps its
+      // last read.
+      (sax as unknown as { chunk: string }).chunk = '';
       if (this.pending !== undefined) this.flush(sax);
       this.unitsWritten += text.length;
       this.bytesWritten = this.bytesAt(this.unitsWritten);
@@ -249,6 +284,7 @@ export class XmlStreamParser {
   reset(): void {
     this.sax = this.createSax();
     this.partialCharacter = undefined;
+    this.pastFirstCharacter = false;
     this.stopped = false;
     this.streamOpen = false;
     this.frames = [];
@@ -301,7 +337,11 @@ export class XmlStreamParser {
     }
     const complete = completeUtf8Length(bytes);
     if (complete < bytes.length) this.partialCharacter = Buffer.from(bytes.subarray(complete));
-    return utf8.decode(bytes.subarray(0, complete));
+    const text = utf8.decode(bytes.subarray(0, complete));
+    if (this.pastFirstCharacter || text.length === 0) return text;
+    // A byte-order mark may begin the stream (XML 1.0 §4.3.3); anywhere else it is a character.
+    this.pastFirstCharacter = true;
+    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   }
 
   /** The handlers saxes calls as methods of the parser, on StreamSax's prototype (see SaxesHandlerSlots). */
@@ -458,9 +498,15 @@ export class XmlStreamParser {
       attributes[name] = attribute.value;
     }
     this.streamOpen = true;
+    // The tag's name and namespace are slices of the header's text, and would keep all of it.
+    tag.uri = NS.streams;
+    if (tag.name === 'stream:stream') tag.name = 'stream:stream';
     // saxes keeps the root tag until </stream:stream> (to match it, and for the namespaces it
-    // declares); its attribute objects, copied above, would otherwise stay with every connection.
+    // declares); its attribute objects, copied above, would otherwise stay with every connection,
+    // and so would its own map of the declarations, the same for nearly every peer.
     tag.attributes = noAttributes;
+    tag.ns = sharedDeclarations(tag.ns);
+    (sax as unknown as SaxesOpenTags).topNS = tag.ns;
     this.markBoundary(sax.position);
     this.handlers.streamStart({ localName: tag.local, namespace: tag.uri, defaultNamespace, attributes });
     if (this.sax !== sax) throw ABORT; // reset() from the handler
@@ -475,6 +521,15 @@ export class XmlStreamParser {
     }
     const frame = frames.pop()!;
     if (frames.length !== 0) return;
+    // saxes keeps the tag it closed last, and that tag's namespace map, until the next tag opens:
+    // between stanzas, most of an idle connection's life, that would be a stanza's worth of
+    // objects. Nothing reads them before the next tag replaces them; the stream's root takes over.
+    const open = sax as unknown as SaxesOpenTags;
+    const root = open.tags[open.tags.length - 1];
+    if (root !== undefined) {
+      open.tag = root;
+      open.topNS = root.ns;
+    }
     // A fresh empty array between stanzas: the emptied one keeps room for 17 frames, held by
     // every idle connection.
     this.frames = [];
@@ -586,8 +641,11 @@ function conditionFor(message: string): StreamErrorCondition {
   return 'not-well-formed';
 }
 
-/** Decodes whole UTF-8 text, refusing anything malformed (RFC 6120 §11.6). */
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+/**
+ * Decodes whole UTF-8 text, refusing anything malformed (RFC 6120 §11.6). ignoreBOM: each read is
+ * decoded on its own, and only the stream's first may lose a byte-order mark (decode() above).
+ */
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * How many leading bytes of `bytes` end on a character boundary: all of them unless the last one

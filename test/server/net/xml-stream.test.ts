@@ -210,6 +210,24 @@ describe('XmlStreamParser', () => {
       }
     });
 
+    it('drops a byte-order mark only where the stream begins, however the reads are cut', () => {
+      const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+      const stanza = Buffer.from('<message><body>hi</body></message>');
+      const withLeadingMark = Buffer.concat([bom, Buffer.from(clientHeader), stanza]);
+      for (let cut = 1; cut < 6; cut++) {
+        const { parser, stanzas, errors } = collect();
+        parser.write(withLeadingMark.subarray(0, cut));
+        parser.write(withLeadingMark.subarray(cut));
+        expect(errors, `cut at ${cut}`).toEqual([]);
+        expect(stanzas.map((s) => s.name), `cut at ${cut}`).toEqual(['message']);
+      }
+      // A mark that begins a later read is text like any other: here, where no text may be.
+      const { parser, errors } = collect();
+      parser.write(Buffer.from(clientHeader));
+      parser.write(Buffer.concat([bom, stanza]));
+      expect(errors.map((e) => e.condition)).toEqual(['not-well-formed']);
+    });
+
     it('refuses a cut character whose next read does not complete it with unsupported-encoding', () => {
       const { parser, stanzas, errors } = openStream();
       parser.write(Buffer.from([0x3c, 0x6d, 0xe2, 0x82])); // '<m' and two of the three bytes of '€'
@@ -522,13 +540,34 @@ describe('XmlStreamParser and saxes', () => {
     const first = collect().parser;
     const second = collect().parser;
     expect(sharesSaxesConstants(first) && sharesSaxesConstants(second)).toBe(true);
-    const fresh = new SaxesParser({ xmlns: true, position: true }) as unknown as { stateTable: unknown[]; ns: Record<string, string> };
+    const fresh = new SaxesParser({ xmlns: true, position: true }) as unknown as { stateTable: unknown[]; ns: Record<string, string>; ENTITIES: object };
     const prototypeMethods = new Set(Object.getOwnPropertyNames(SaxesParser.prototype).map((name) => (SaxesParser.prototype as unknown as Record<string, unknown>)[name]));
     expect(fresh.stateTable.length).toBeGreaterThan(10);
     expect(fresh.stateTable.every((state) => typeof state === 'function' && prototypeMethods.has(state))).toBe(true);
     expect({ ...fresh.ns }).toEqual({ xml: 'http://www.w3.org/XML/1998/namespace', xmlns: 'http://www.w3.org/2000/xmlns/' });
+    expect(Object.keys(fresh.ENTITIES)).toEqual([]);
     const shared = (first as unknown as { sax: { stateTable: unknown[] } }).sax.stateTable;
     expect(shared).toEqual(fresh.stateTable);
+  });
+
+  it("shares the stream header's namespace map, and lets go of each stanza's tags once it is handed over", () => {
+    const first = openStream();
+    const second = openStream();
+    first.parser.write("<message to='a@example.com'><body xmlns:x='urn:x'>hi</body></message>");
+    first.parser.write("<presence xmlns:y='urn:y'/>");
+    expect(first.stanzas.map((s) => s.name)).toEqual(['message', 'presence']);
+    type Open = { tags: Array<{ name: string; ns: object }>; tag: { name: string } | null; topNS: object };
+    const saxOf = (parser: XmlStreamParser) => (parser as unknown as { sax: Open }).sax;
+    const sax = saxOf(first.parser);
+    expect(sax.tags.map((tag) => tag.name)).toEqual(['stream:stream']);
+    expect(sax.tag?.name).toBe('stream:stream');
+    expect(sax.topNS).toBe(sax.tags[0]!.ns);
+    expect(sax.topNS).toBe(saxOf(second.parser).topNS);
+    expect(Object.isFrozen(sax.topNS)).toBe(true);
+    // Prefixes declared on the header still resolve inside later stanzas.
+    first.parser.write('<stream:error/>');
+    expect(first.errors).toEqual([]);
+    expect(first.stanzas[2]?.attrs.xmlns).toBe('http://etherx.jabber.org/streams');
   });
 
   it('gives each parser handler properties of its own only for the handlers saxes calls detached', () => {
