@@ -771,12 +771,20 @@ export interface AdminApi {
  */
 export const adminApiGlobalName = 'hearthAdminApi';
 
-/** Turns schema problems into one sentence a person can act on. */
+/**
+ * Turns schema problems into one sentence a person can act on. The schemas' own defaults ("must
+ * be a string", "is required") say nothing of where; they get the field's name in front. Messages
+ * written for a request ("give a user name") already say what they mean and stay as they are.
+ */
 export function describeValidationError(error: SchemaError): string {
   return error.issues
     .map((issue) => {
-      if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')}`;
-      return issue.message;
+      const field = issue.path.join('.');
+      if (issue.code === 'unrecognized_keys') {
+        const keys = issue.keys.map((key) => (field ? `${field}.${key}` : key));
+        return `unknown field${keys.length > 1 ? 's' : ''}: ${keys.join(', ')}`;
+      }
+      return /^(must|is) /.test(issue.message) ? `${field || 'the request'} ${issue.message}` : issue.message;
     })
     .join('; ');
 }

@@ -135,6 +135,12 @@ describe('users', () => {
     expect(failure(await request('users.add', { username: 42 } as never))).toBe('enter a user name');
   });
 
+  it('names the field when a check has no message of its own', async () => {
+    expect(failure(await request('circles.create', { name: 'Family', members: 'alice' } as never))).toBe('members must be an array');
+    expect(failure(await request('circles.create', { name: 'Family', groupChat: 'yes' } as never))).toBe('groupChat must be true or false');
+    expect(failure(await request('users.add', 42 as never))).toBe('the request must be an object');
+  });
+
   it('answers an unknown request with an error, not an exception', async () => {
     expect(failure(await request('users.frobnicate' as never, {} as never))).toBe('there is no request named users.frobnicate');
   });
