@@ -7,6 +7,12 @@ import { readFileSync } from 'node:fs';
 export interface ProcessUsage {
   /** VmRSS: resident set size in KiB. */
   rssKiB: number;
+  /**
+   * RssAnon: the part of the RSS that is the process's own (heap, stacks, malloc), in KiB. The
+   * rest is mostly pages of the executable and libraries, shared with every process that runs
+   * them and the first thing the kernel drops when memory runs short.
+   */
+  privateKiB: number;
   /** VmHWM: the highest RSS so far, in KiB. */
   peakRssKiB: number;
   /** utime + stime in seconds (user and system CPU time of all its threads). */
@@ -28,7 +34,7 @@ function ticksPerSecond(): number {
 export function readProcessUsage(pid: number): ProcessUsage {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
-  return { rssKiB: kib('VmRSS'), peakRssKiB: kib('VmHWM'), cpuSeconds: parseCpuSeconds(readFileSync(`/proc/${pid}/stat`, 'utf8'), ticksPerSecond()) };
+  return { rssKiB: kib('VmRSS'), privateKiB: kib('RssAnon'), peakRssKiB: kib('VmHWM'), cpuSeconds: parseCpuSeconds(readFileSync(`/proc/${pid}/stat`, 'utf8'), ticksPerSecond()) };
 }
 
 /**

@@ -74,10 +74,12 @@ const definitions: Record<string, FigureDefinition> = {
   'generator.cpu': { label: 'Load generator CPU, busiest phase', unit: '% of a core', better: 'info', decimals: 0 },
 };
 
-/** Figure definitions, including the RSS readings named after their session count (idle.rss.1000). */
+/** Figure definitions, including the RSS readings named after their session count (idle.rss.1000, idle.private.1000). */
 export function describeFigure(key: string, options?: Pick<BenchOptions, 'rate' | 'archive' | 'occupants'>): FigureDefinition {
   const rss = /^idle\.rss\.(\d+)$/.exec(key);
   if (rss) return { label: `Server RSS with ${Number(rss[1]).toLocaleString('en')} idle sessions`, unit: 'MiB', better: 'lower', decimals: 1 };
+  const own = /^idle\.private\.(\d+)$/.exec(key);
+  if (own) return { label: `  of which the server's own (RssAnon), ${Number(own[1]).toLocaleString('en')} sessions`, unit: 'MiB', better: 'lower', decimals: 1 };
   const floor = /^floor\.rss\.(\d+)$/.exec(key);
   if (floor) return { label: `Node and TLS alone: RSS with ${Number(floor[1]).toLocaleString('en')} TLS connections`, unit: 'MiB', better: 'floor', decimals: 1 };
   const known = definitions[key];
@@ -106,6 +108,9 @@ export function rows(report: BenchReport): Row[] {
   const order = (key: string) => {
     const rss = /^idle\.rss\.(\d+)$/.exec(key);
     if (rss) return Object.keys(definitions).indexOf('idle.kibPerSession') - 0.5 + Number(rss[1]) / 1e9;
+    const own = /^idle\.private\.(\d+)$/.exec(key);
+    // Right under the RSS reading it is part of.
+    if (own) return Object.keys(definitions).indexOf('idle.kibPerSession') - 0.5 + (Number(own[1]) + 0.5) / 1e9;
     const floor = /^floor\.rss\.(\d+)$/.exec(key);
     if (floor) return Object.keys(definitions).indexOf('floor.kibPerConnection') - 0.5 + Number(floor[1]) / 1e9;
     const index = Object.keys(definitions).indexOf(key);

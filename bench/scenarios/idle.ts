@@ -27,9 +27,11 @@ export async function idleScenario(context: ScenarioContext, options: IdleOption
       await sleep(options.settleMs);
       const lost = sessions.filter((s) => !s.open).length;
       if (lost > 0) result.notes.push(`${lost} idle sessions were closed by the server before the reading at ${size}`);
-      const rssKiB = context.pid === undefined ? Number.NaN : readProcessUsage(context.pid).rssKiB;
+      const usage = context.pid === undefined ? undefined : readProcessUsage(context.pid);
+      const rssKiB = usage?.rssKiB ?? Number.NaN;
       readings.push({ sessions: size, rssKiB });
       result.figures[`idle.rss.${size}`] = rssKiB / 1024;
+      result.figures[`idle.private.${size}`] = (usage?.privateKiB ?? Number.NaN) / 1024;
       context.progress(`  ${size} idle sessions: RSS ${(rssKiB / 1024).toFixed(1)} MiB`);
     }
   } finally {

@@ -30,8 +30,8 @@ describe('the results table', () => {
   });
 
   it('orders RSS readings by session count, before the per-session figure', () => {
-    const keys = rows(report({ 'idle.kibPerSession': 1, 'idle.rss.5000': 3, 'idle.rss.0': 1, 'idle.rss.1000': 2, 'login.rate': 1 }, {})).map((r) => r.key);
-    expect(keys).toEqual(['login.rate', 'idle.rss.0', 'idle.rss.1000', 'idle.rss.5000', 'idle.kibPerSession']);
+    const keys = rows(report({ 'idle.kibPerSession': 1, 'idle.rss.5000': 3, 'idle.private.1000': 1.5, 'idle.rss.0': 1, 'idle.rss.1000': 2, 'login.rate': 1 }, {})).map((r) => r.key);
+    expect(keys).toEqual(['login.rate', 'idle.rss.0', 'idle.rss.1000', 'idle.private.1000', 'idle.rss.5000', 'idle.kibPerSession']);
   });
 
   it('puts the Node and TLS floor after the idle figures, by connection count, without a ratio', () => {

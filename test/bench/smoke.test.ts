@@ -38,6 +38,9 @@ describe('npm run bench -- --smoke', () => {
       const { figures } = server;
       for (const key of ['login.rate', 'idle.rss.20', 'messages.rate', 'groupchat.rate', 'archive.fillRate', 'archive.latest.p50']) expect(figures[key], `${server.name} ${key}`).toBeGreaterThan(0);
       for (const key of ['login.failures', 'messages.lost', 'groupchat.lost', 'archive.lost']) expect(figures[key], `${server.name} ${key}`).toBe(0);
+      // The server's own memory is part of its RSS.
+      expect(figures['idle.private.20'], `${server.name} idle.private.20`).toBeGreaterThan(0);
+      expect(figures['idle.private.20']).toBeLessThan(figures['idle.rss.20']!);
     }
     // Beside Hearth's idle readings: plain Node holding as many TLS connections.
     const hearth = report.servers[0]!.figures;
