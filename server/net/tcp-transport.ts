@@ -40,7 +40,7 @@ function destroySocket(this: Socket): void {
 export class TcpTransport implements StreamTransport {
   private socket: Socket;
   private readonly parser: XmlStreamParser;
-  /** Usually one (the session's); an array only when more listen, as most connections never need one. */
+  /** One listener as itself, more as an array of exactly their number: kept for the connection's life. */
   private closeListeners: Array<() => void> | (() => void) | undefined;
   private closed = false;
   private closedNotified = false;
