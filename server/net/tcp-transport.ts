@@ -44,6 +44,8 @@ export class TcpTransport implements StreamTransport {
   private closeListeners: Array<() => void> | (() => void) | undefined;
   private closed = false;
   private closedNotified = false;
+  /** A STARTTLS handshake under way, failed by the connection closing. */
+  private handshake: { reject(error: Error): void } | undefined;
   private readonly rateLimit: ByteRateLimit | undefined;
   readonly remoteAddress: string | undefined;
 
@@ -123,13 +125,14 @@ export class TcpTransport implements StreamTransport {
     this.parser.reset();
     this.attach(secure);
     return new Promise((resolve, reject) => {
-      // The handshake's error listener goes once it is done: left in place, it (and this promise)
-      // would stay attached to every connection until it closes.
+      // A failed handshake ends in 'close' (attach destroys the socket on 'error'), which settles
+      // the promise (closedNow). No 'error' listener of its own: adding one, even for the
+      // handshake only, leaves the socket's list of them room for twenty for the connection's life.
+      this.handshake = { reject };
       secure.once('secure', () => {
-        secure.off('error', reject);
+        this.handshake = undefined;
         resolve();
       });
-      secure.once('error', reject);
     });
   }
 
@@ -208,6 +211,8 @@ export class TcpTransport implements StreamTransport {
     this.closedNotified = true;
     this.closed = true;
     this.parser.end();
+    this.handshake?.reject(new Error('the connection closed during the TLS handshake'));
+    this.handshake = undefined;
     const listeners = this.closeListeners;
     if (typeof listeners === 'function') listeners();
     else for (const listener of listeners ?? []) listener();
