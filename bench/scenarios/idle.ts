@@ -1,5 +1,6 @@
 // Idle memory: the server's RSS with 0, 1,000 and 5,000 (by default) authenticated sessions that
 // sent initial presence and then do nothing, and what each extra session costs.
+import { describeMemoryMap, readMemoryMap } from '../memory-map.js';
 import { readProcessUsage } from '../process-usage.js';
 import { closeAll, connectAll, sleep, startPhase, type ScenarioContext } from './context.js';
 import { emptyResult, type ScenarioResult } from './result.js';
@@ -32,6 +33,8 @@ export async function idleScenario(context: ScenarioContext, options: IdleOption
       readings.push({ sessions: size, rssKiB });
       result.figures[`idle.rss.${size}`] = rssKiB / 1024;
       result.figures[`idle.private.${size}`] = (usage?.privateKiB ?? Number.NaN) / 1024;
+      const parts = context.pid === undefined ? undefined : readMemoryMap(context.pid);
+      if (parts) result.notes.push(`resident at ${size.toLocaleString('en')} sessions: ${describeMemoryMap(parts)}`);
       context.progress(`  ${size} idle sessions: RSS ${(rssKiB / 1024).toFixed(1)} MiB`);
     }
   } finally {
