@@ -126,8 +126,9 @@ export class TcpTransport implements StreamTransport {
     this.attach(secure);
     return new Promise((resolve, reject) => {
       // A failed handshake ends in 'close' (attach destroys the socket on 'error'), which settles
-      // the promise (closedNow). No 'error' listener of its own: adding one, even for the
-      // handshake only, leaves the socket's list of them room for twenty for the connection's life.
+      // the promise (closedNow). No 'error' listener of its own: a third one, even for the
+      // handshake only, turns the socket's list of them into an array with spare room, kept for
+      // the connection's life.
       this.handshake = { reject };
       secure.once('secure', () => {
         this.handshake = undefined;
@@ -175,7 +176,7 @@ export class TcpTransport implements StreamTransport {
 
   onClose(listener: () => void): void {
     const listeners = this.closeListeners;
-    this.closeListeners = listeners === undefined ? listener : typeof listeners === 'function' ? [listeners, listener] : [...listeners, listener];
+    this.closeListeners = listeners === undefined ? listener : typeof listeners === 'function' ? [listeners, listener] : listeners.concat(listener);
   }
 
   private write(data: string): void {
