@@ -2,11 +2,11 @@
 // event it sends back, with validation schemas. Main, preload, renderer and server all import
 // this one file (DESIGN.md), so both transports (Electron IPC, loopback HTTP) carry the same types.
 // It must stay free of Node-only imports: the renderer bundles it.
-import { z, type Infer, type Input, type SchemaError } from '../util/schema.js';
+import { z, type Input, type Output, type SchemaError } from '../util/schema.js';
 
 export const roles = ['admin', 'user', 'limited'] as const;
 export const roleSchema = z.enum(roles, { error: 'choose a role: admin, user or limited' });
-export type Role = Infer<typeof roleSchema>;
+export type Role = Output<typeof roleSchema>;
 
 /** A user name as typed; the server prepares it (RFC 7622) and says so when it is not allowed. */
 export const usernameSchema = z
@@ -27,7 +27,7 @@ export const domainSchema = z
   .max(253, 'that domain name is too long');
 export const logLevels = ['debug', 'info', 'warn', 'error'] as const;
 export const logLevelSchema = z.enum(logLevels, { error: 'choose a log level: debug, info, warn or error' });
-export type LogLevel = Infer<typeof logLevelSchema>;
+export type LogLevel = Output<typeof logLevelSchema>;
 
 export const listenerSchema = z.object({ name: z.string(), address: z.string(), port: z.number() });
 
@@ -38,7 +38,7 @@ export const warningSchema = z.object({
   severity: z.enum(['info', 'warning']),
   message: z.string(),
 });
-export type Warning = Infer<typeof warningSchema>;
+export type Warning = Output<typeof warningSchema>;
 
 /** Tor (server/services/tor): the onion service that makes Hearth reachable from anywhere. */
 export const torStates = ['off', 'starting', 'running', 'restarting', 'failed', 'stopping'] as const;
@@ -46,7 +46,7 @@ export type TorState = (typeof torStates)[number];
 /** How federation uses Tor: never, for *.onion servers only, or for every server. */
 export const torFederationPolicies = ['clearnet', 'onions', 'all'] as const;
 export const torFederationSchema = z.enum(torFederationPolicies, { error: 'choose how federation uses Tor: clearnet, onions or all' });
-export type TorFederationPolicy = Infer<typeof torFederationSchema>;
+export type TorFederationPolicy = Output<typeof torFederationSchema>;
 
 export const torStatusSchema = z.object({
   /** The saved switch (tor.enabled). */
@@ -72,7 +72,7 @@ export const torStatusSchema = z.object({
   advertise: z.boolean(),
   federation: torFederationSchema,
 });
-export type TorStatus = Infer<typeof torStatusSchema>;
+export type TorStatus = Output<typeof torStatusSchema>;
 
 /** Certificates (server/services/certs): what clients are shown, where it came from, and renewal. */
 export const certificateSources = ['self-signed', 'imported', 'acme', 'files'] as const;
@@ -80,7 +80,7 @@ export type CertificateSource = (typeof certificateSources)[number];
 /** ACME challenges (RFC 8555 §8.3, §8.4; RFC 8737): how Hearth proves it controls the names. */
 export const acmeChallengeTypes = ['http-01', 'tls-alpn-01', 'dns-01'] as const;
 export const acmeChallengeSchema = z.enum(acmeChallengeTypes, { error: 'choose how to prove the domain is yours: http-01, tls-alpn-01 or dns-01' });
-export type AcmeChallengeType = Infer<typeof acmeChallengeSchema>;
+export type AcmeChallengeType = Output<typeof acmeChallengeSchema>;
 
 export interface CertificateDetails {
   subject: string;
@@ -328,7 +328,7 @@ export const storageOptionsChangeSchema = z
     totalQuotaBytes: byteLimit('the space for all uploads', 1_125_899_906_842_624, '1 PB').optional(),
   })
   .strict();
-export type StorageOptionsChange = Infer<typeof storageOptionsChangeSchema>;
+export type StorageOptionsChange = Output<typeof storageOptionsChangeSchema>;
 
 export const storagePurgeSchema = z
   .object({
@@ -378,7 +378,7 @@ export const privacyFactSchema = z.object({
   /** The settings (config keys) that decide it. */
   settings: z.array(z.string()),
 });
-export type PrivacyFact = Infer<typeof privacyFactSchema>;
+export type PrivacyFact = Output<typeof privacyFactSchema>;
 
 export const privacyFactsSchema = z.object({
   domain: z.string(),
@@ -402,7 +402,7 @@ export const privacyFactsSchema = z.object({
     })
     .optional(),
 });
-export type PrivacyFacts = Infer<typeof privacyFactsSchema>;
+export type PrivacyFacts = Output<typeof privacyFactsSchema>;
 
 /**
  * Router port mapping (server/services/port-mapping): UPnP IGD or NAT-PMP asks the home router to
@@ -499,7 +499,7 @@ export const portMappingOptionsSchema = z
       .optional(),
   })
   .strict();
-export type PortMappingOptions = Infer<typeof portMappingOptionsSchema>;
+export type PortMappingOptions = Output<typeof portMappingOptionsSchema>;
 
 /** Federation (server/s2s): links to other XMPP servers. Domains and reasons only, never addresses. */
 export const federationStatusSchema = z.object({
@@ -515,7 +515,7 @@ export const federationStatusSchema = z.object({
   /** s2s.insecureDomains: servers whose invalid certificate is accepted anyway. */
   insecureDomains: z.array(z.string()),
 });
-export type FederationStatus = Infer<typeof federationStatusSchema>;
+export type FederationStatus = Output<typeof federationStatusSchema>;
 
 export const statusSchema = z.object({
   version: z.string(),
@@ -551,7 +551,7 @@ export const statusSchema = z.object({
   /** Federation's links and problems; absent where this Hearth has no federation. */
   federation: federationStatusSchema.optional(),
 });
-export type Status = Infer<typeof statusSchema>;
+export type Status = Output<typeof statusSchema>;
 
 export const userSchema = z.object({
   username: z.string(),
@@ -562,7 +562,7 @@ export const userSchema = z.object({
   /** Devices (resources) signed in now. */
   devices: z.number(),
 });
-export type User = Infer<typeof userSchema>;
+export type User = Output<typeof userSchema>;
 
 /** The settings the UI may change. Everything else stays in the config file (README.md). */
 export const settingsSchema = z.object({
@@ -571,7 +571,7 @@ export const settingsSchema = z.object({
   archiveRetentionDays: z.number(),
   logLevel: logLevelSchema,
 });
-export type Settings = Infer<typeof settingsSchema>;
+export type Settings = Output<typeof settingsSchema>;
 
 export const settingsChangeSchema = z
   .object({
@@ -587,7 +587,7 @@ export const settingsChangeSchema = z
     logLevel: logLevelSchema.optional(),
   })
   .strict();
-export type SettingsChange = Infer<typeof settingsChangeSchema>;
+export type SettingsChange = Output<typeof settingsChangeSchema>;
 
 /**
  * Each request: its input schema and the type of its result. Results are returned as

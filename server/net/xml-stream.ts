@@ -337,7 +337,7 @@ export class XmlStreamParser {
     }
     const complete = completeUtf8Length(bytes);
     if (complete < bytes.length) this.partialCharacter = Buffer.from(bytes.subarray(complete));
-    const text = utf8.decode(bytes.subarray(0, complete));
+    const text = utf8.decode(complete === bytes.length ? bytes : bytes.subarray(0, complete));
     if (this.pastFirstCharacter || text.length === 0) return text;
     // A byte-order mark may begin the stream (XML 1.0 §4.3.3); anywhere else it is a character.
     this.pastFirstCharacter = true;

@@ -41,7 +41,6 @@ export interface RefinementContext {
 
 /** The type a schema produces: what `safeParse` returns in `data`. */
 export type Output<S extends AnySchema> = S['_output'];
-export type Infer<S extends AnySchema> = S['_output'];
 /** The type a schema accepts: keys with a default or marked optional may be left out. */
 export type Input<S extends AnySchema> = S['_input'];
 
